@@ -1,0 +1,45 @@
+"""Backends behind one interface; a plain name -> factory registry, heavy imports deferred."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jarri.backends.base import Backend, Completion, GenerationOptions, ModelInfo
+
+BACKEND_NAMES = ("llamacpp", "ollama", "openai")
+
+
+def _llamacpp(**kw: Any) -> Backend:
+    from jarri.backends.llamacpp import LlamaCppBackend
+
+    return LlamaCppBackend(n_threads=kw.get("n_threads"))
+
+
+def _ollama(**kw: Any) -> Backend:
+    from jarri.backends.ollama import OllamaBackend
+
+    return OllamaBackend(kw.get("base_url"), keep_alive=kw.get("keep_alive") or "10m",
+                         api=kw.get("ollama_api") or "chat")
+
+
+def _openai(**kw: Any) -> Backend:
+    from jarri.backends.openai_compat import OpenAICompatBackend
+
+    return OpenAICompatBackend(kw.get("base_url"), endpoint=kw.get("openai_endpoint") or "chat",
+                               api_key=kw.get("api_key"))
+
+
+FACTORIES: dict[str, Callable[..., Backend]] = {
+    "llamacpp": _llamacpp,
+    "ollama": _ollama,
+    "openai": _openai,
+}
+
+
+def make_backend(name: str, **kwargs: Any) -> Backend:
+    return FACTORIES[name](**kwargs)
+
+
+__all__ = ["BACKEND_NAMES", "Backend", "Completion", "GenerationOptions", "ModelInfo",
+           "make_backend"]

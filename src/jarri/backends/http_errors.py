@@ -1,0 +1,44 @@
+"""Map HTTP-level problems to the failure vocabulary (shared by the HTTP backends)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from jarri.backends.base import BackendFailure
+
+
+def error_text(body: bytes) -> str:
+    """The server's own error message if the body carries one, else the raw body (cut)."""
+    try:
+        obj = json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace")[:500]
+    if isinstance(obj, dict):
+        err = obj.get("error", obj)
+        if isinstance(err, dict):
+            err = err.get("message", err)
+        return str(err)[:500]
+    return str(obj)[:500]
+
+
+def failure_for_status(status: int, body: bytes) -> BackendFailure:
+    msg = f"HTTP {status}: {error_text(body)}"
+    if status == 404:
+        return BackendFailure("transport", "model_not_found", msg)
+    if 400 <= status < 500:
+        return BackendFailure("transport", "bad_request", msg)
+    return BackendFailure("transport", "server_error", msg)
+
+
+def failure_for_exception(exc: httpx.HTTPError, base_url: str) -> BackendFailure:
+    if isinstance(exc, httpx.TimeoutException):
+        return BackendFailure("transport", "timeout", f"no answer in time from {base_url}: {exc}")
+    if isinstance(exc, httpx.ConnectError | httpx.RemoteProtocolError | httpx.ReadError):
+        return BackendFailure("transport", "connection_error", f"{base_url}: {exc}")
+    return BackendFailure("transport", "connection_error", f"{base_url}: {type(exc).__name__}: {exc}")
+
+
+def deadline_failure(timeout_s: float) -> BackendFailure:
+    return BackendFailure("transport", "timeout", f"run exceeded the per-run timeout of {timeout_s:g} s")

@@ -1,0 +1,191 @@
+"""Any OpenAI-compatible server (llama.cpp llama-server, vLLM, LM Studio, SGLang).
+
+Streams Server-Sent Events with ``stream_options.include_usage`` so usage arrives in a final
+chunk; keeps llama.cpp's ``timings`` when present; always sends ``max_tokens`` (vLLM's default
+is 16) and the pinned sampling options.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+
+from jarri.backends.base import (
+    BackendFailure,
+    Clock,
+    Completion,
+    GenerationOptions,
+    ModelInfo,
+    Residency,
+)
+from jarri.backends.http_errors import (
+    deadline_failure,
+    error_text,
+    failure_for_exception,
+    failure_for_status,
+)
+from jarri.errors import BackendUnavailable, UnknownModel
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+
+
+class OpenAICompatBackend:
+    name = "openai"
+
+    def __init__(self, base_url: str | None = None, *, endpoint: str = "chat",
+                 api_key: str | None = None, connect_timeout_s: float = 5.0) -> None:
+        url = (base_url or DEFAULT_URL).rstrip("/")
+        # Accept both http://host:port and http://host:port/v1.
+        self.base_url = url[:-3] if url.endswith("/v1") else url
+        if endpoint not in ("chat", "completions"):
+            raise ValueError("endpoint must be 'chat' or 'completions'")
+        self.endpoint = endpoint
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(base_url=self.base_url, headers=headers,
+                                    timeout=httpx.Timeout(30.0, connect=connect_timeout_s))
+        self._models: list[str] | None = None
+
+    def _get(self, path: str) -> httpx.Response:
+        try:
+            return self._client.get(path)
+        except httpx.HTTPError as exc:
+            raise BackendUnavailable(
+                f"OpenAI-compatible server at {self.base_url} does not answer "
+                f"({type(exc).__name__})",
+                hint="start the server, or give the right --base-url",
+            ) from exc
+
+    def list_models(self) -> list[str]:
+        resp = self._get("/v1/models")
+        if resp.status_code != 200:
+            raise BackendUnavailable(
+                f"{self.base_url}/v1/models answered HTTP {resp.status_code}: "
+                f"{error_text(resp.content)}")
+        data = resp.json().get("data") or []
+        self._models = sorted(str(m.get("id")) for m in data if isinstance(m, dict))
+        return self._models
+
+    def version(self) -> str | None:
+        self.list_models()  # proves the server answers
+        resp = self._get("/props")  # llama.cpp's llama-server only
+        if resp.status_code == 200:
+            try:
+                props = resp.json()
+            except ValueError:
+                return None
+            build = props.get("build_info")
+            return f"llama.cpp {build}" if build else None
+        return None
+
+    def model_info(self, model: str) -> ModelInfo:
+        models = self._models if self._models is not None else self.list_models()
+        if model not in models:
+            raise UnknownModel(
+                f"the server at {self.base_url} has no model '{model}' "
+                f"(it lists: {', '.join(models) or 'none'})",
+                hint="use one of the listed ids with --models, or load the model in the server")
+        return ModelInfo(name=model)
+
+    def residency(self, model: str) -> Residency:
+        return Residency()
+
+    def _body(self, model: str, prompt: str, o: GenerationOptions) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": model,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "max_tokens": o.max_output_tokens,
+            "temperature": o.temperature,
+            "top_p": o.top_p,
+            "top_k": o.top_k,  # not in OpenAI's API; llama.cpp, vLLM and SGLang accept it
+            "seed": o.seed,
+        }
+        if self.endpoint == "chat":
+            body["messages"] = [{"role": "user", "content": prompt}]
+        else:
+            body["prompt"] = prompt
+        return body
+
+    def generate(self, model: str, prompt: str, options: GenerationOptions,
+                 timeout_s: float) -> Completion:
+        out = Completion()
+        clock = Clock()
+        deadline = time.monotonic() + timeout_s
+        answer: list[str] = []
+        thinking: list[str] = []
+        finish: str | None = None
+        saw_done = False
+        path = "/v1/chat/completions" if self.endpoint == "chat" else "/v1/completions"
+        try:
+            with self._client.stream("POST", path, json=self._body(model, prompt, options),
+                                     timeout=httpx.Timeout(timeout_s, connect=5.0)) as resp:
+                if resp.status_code != 200:
+                    out.failure = failure_for_status(resp.status_code, resp.read())
+                else:
+                    for line in resp.iter_lines():
+                        if time.monotonic() > deadline:
+                            out.failure = deadline_failure(timeout_s)
+                            break
+                        if not line.startswith("data:"):
+                            continue
+                        data = line[5:].strip()
+                        if data == "[DONE]":
+                            saw_done = True
+                            break
+                        try:
+                            chunk = json.loads(data)
+                        except ValueError:
+                            out.failure = BackendFailure("transport", "stream_error",
+                                                         f"unparseable event: {data[:200]!r}")
+                            break
+                        if "error" in chunk:
+                            out.failure = BackendFailure("transport", "stream_error",
+                                                         f"error in stream: {chunk['error']}")
+                            break
+                        finish = self._read_chunk(chunk, out, clock, answer, thinking) or finish
+        except httpx.HTTPError as exc:
+            out.failure = failure_for_exception(exc, self.base_url)
+        if out.failure is None and finish is None and not saw_done:
+            out.failure = BackendFailure("generation", "stream_incomplete",
+                                         "the stream ended without a finish_reason or [DONE]")
+        out.done_reason = finish
+        out.wall_ns = clock.elapsed_ns()
+        out.ttft_s = clock.ttft_s()
+        out.answer_text = "".join(answer)
+        out.thinking_text = "".join(thinking)
+        return out
+
+    def _read_chunk(self, chunk: dict[str, Any], out: Completion, clock: Clock,
+                    answer: list[str], thinking: list[str]) -> str | None:
+        finish = None
+        for choice in chunk.get("choices") or []:
+            if self.endpoint == "chat":
+                delta = choice.get("delta") or {}
+                piece = delta.get("content") or ""
+                think = delta.get("reasoning_content") or delta.get("reasoning") or ""
+            else:
+                piece, think = choice.get("text") or "", ""
+            if piece or think:
+                clock.first_token()
+            answer.append(piece)
+            thinking.append(think)
+            finish = choice.get("finish_reason") or finish
+        usage = chunk.get("usage")
+        if isinstance(usage, dict):
+            out.raw_usage["usage"] = usage
+            out.prompt_tokens = usage.get("prompt_tokens")
+            out.output_tokens = usage.get("completion_tokens")
+        timings = chunk.get("timings")
+        if isinstance(timings, dict):  # llama.cpp server
+            out.raw_usage["timings"] = timings
+            if "prompt_ms" in timings:
+                out.prompt_eval_s = float(timings["prompt_ms"]) / 1000.0
+            if "predicted_ms" in timings:
+                out.eval_s = float(timings["predicted_ms"]) / 1000.0
+        return finish
+
+    def close(self) -> None:
+        self._client.close()

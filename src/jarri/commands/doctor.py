@@ -1,0 +1,47 @@
+"""``jarri doctor``: which backends answer, which models they have, whether energy can be
+measured — and why not."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from jarri.backends import make_backend
+from jarri.commands.console import out
+from jarri.errors import JarriError
+from jarri.measure.meter import best_meter, nvml_status
+
+
+def _probe(name: str, base_url: str | None) -> tuple[str, str, str]:
+    try:
+        backend = make_backend(name, base_url=base_url if name != "llamacpp" else None)
+    except JarriError as exc:
+        return "unavailable", exc.message, exc.hint or ""
+    try:
+        version = backend.version() or "answers (version unknown)"
+        models = backend.list_models()
+        return "ok", version, ", ".join(models) or "(no models)"
+    except JarriError as exc:
+        return "unavailable", exc.message, exc.hint or ""
+    finally:
+        backend.close()
+
+
+@click.command()
+@click.option("--ollama-url", default=None, help="Ollama URL.  [default: $OLLAMA_HOST or "
+              "http://localhost:11434]")
+@click.option("--openai-url", default=None, help="OpenAI-compatible server URL.  "
+              "[default: http://127.0.0.1:8080]")
+def doctor(ollama_url: str | None, openai_url: str | None) -> None:
+    """Check this machine: backends, models, energy measurement."""
+    table = Table("backend", "state", "version / problem", "models / fix")
+    for name, url in (("llamacpp", None), ("ollama", ollama_url), ("openai", openai_url)):
+        table.add_row(name, *_probe(name, url))
+    out.print(table)
+    ok, reason = nvml_status()
+    meter = best_meter()
+    out.print(f"GPU     {'yes' if ok else 'no'}: {reason}", markup=False)
+    out.print(f"energy  meter '{meter.method}': "
+              f"{getattr(meter, 'reason', 'measures GPU energy per run')}", markup=False)
+    out.print("power   limits can be set only with an NVIDIA GPU and root (not in this "
+              "version yet)", markup=False)

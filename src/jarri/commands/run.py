@@ -1,0 +1,133 @@
+"""``jarri run``: plan and execute a sweep into the ledgers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from jarri.commands.console import err, out
+from jarri.config import SweepConfig, load_sweep_file, make_config, split_list
+from jarri.runner.progress import ConsoleProgress
+from jarri.runner.sweep import PreparedSweep, execute, prepare
+
+# name -> how a CLI value becomes a config value
+_LISTS = ("models", "experiments", "tdp_levels")
+
+
+def _print_plan(p: PreparedSweep) -> None:
+    s = p.summary
+    out.print(f"sweep   {p.sweep_id}   backend {p.config.backend}"
+              f" {p.backend_version or ''}".rstrip(), markup=False)
+    for m, info in p.infos.items():
+        out.print(f"model   {m}  digest {info.digest or 'unknown'}  "
+                  f"{info.quantization or ''} {info.parameter_size or ''}".rstrip(), markup=False)
+    levels = ",".join(lv.request for lv in p.power_levels if lv) or "none (GPU left as is)"
+    out.print(
+        f"plan    {s.total} runs = {s.models} model(s) x {s.tasks} task(s) in "
+        f"{s.experiments} experiment(s) x {max(s.power_levels, 1)} power level(s) x "
+        f"{s.repeats} repeat(s){' (shard ' + p.config.shard + ')' if p.config.shard else ''}",
+        markup=False)
+    out.print(f"resume  {s.already_done} already in the ledger, {s.to_run} to run", markup=False)
+    out.print(f"cost    {s.model_loads} model load(s), {s.power_changes} power-limit change(s); "
+              f"power levels: {levels}", markup=False)
+
+
+def _print_dry_run(p: PreparedSweep) -> None:
+    done = {r.run_key for r in p.plan} - {r.run_key for r in p.todo}
+    for r in p.plan:
+        mark = "done" if r.run_key in done else "todo"
+        lvl = r.power.request if r.power else "-"
+        out.print(f"{r.index:5d} {mark} {r.model} {r.task.experiment_id}/{r.task.task_id} "
+                  f"r{r.repeat_index} power {lvl} cap {r.options.max_output_tokens} "
+                  f"key {r.run_key[:12]}", markup=False)
+
+
+@click.command()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML sweep file; keys are these options' names with underscores. "
+                   "Options given here override it.")
+@click.option("--models", "-m", help="Comma-separated model names, e.g. gemma3:270m,qwen3:8b "
+              "(embedded engine: registry name or a .gguf path).")
+@click.option("--experiments", "-e", help="Comma-separated experiment ids.  [default: smoke_v1]")
+@click.option("--repeats", "-r", type=int, help="Repeats per task.  [default: 1]")
+@click.option("--tdp-levels", help="Comma-separated GPU power limits: percent of the default "
+              "limit (80) or watts (250w). Needs an NVIDIA GPU.")
+@click.option("--backend", "-b", type=click.Choice(["llamacpp", "ollama", "openai"]),
+              help="llamacpp = embedded engine, no server needed.  [default: llamacpp]")
+@click.option("--base-url", help="Server URL (ollama: $OLLAMA_HOST or http://localhost:11434; "
+              "openai: http://127.0.0.1:8080).")
+@click.option("--ollama-api", type=click.Choice(["chat", "generate"]),
+              help="Ollama endpoint.  [default: chat]")
+@click.option("--openai-endpoint", type=click.Choice(["chat", "completions"]),
+              help="OpenAI-compatible endpoint; 'completions' for base models.  [default: chat]")
+@click.option("--keep-alive", help="Ollama keep_alive between runs.  [default: 10m]")
+@click.option("--sweep", help="Sweep name; reruns with the same name resume.  "
+              "[default: default@<host>]")
+@click.option("--fresh", is_flag=True, default=None,
+              help="Start a new sweep (new run keys) instead of resuming.")
+@click.option("--max-output-tokens", type=int, help="Output-token cap per run, unless the task "
+              "sets its own.  [default: 256 tokens]")
+@click.option("--num-ctx", type=int, help="Context size sent to the backend.  [default: 2048 tokens]")
+@click.option("--seed", type=int, help="Sampling seed.  [default: 42]")
+@click.option("--temperature", type=float, help="Sampling temperature.  [default: 0.0]")
+@click.option("--top-k", type=int, help="[default: 1 (greedy)]")
+@click.option("--top-p", type=float, help="[default: 1.0]")
+@click.option("--think/--no-think", default=None, help="Ask thinking models to think or not. "
+              "[default: backend's choice]")
+@click.option("--timeout-s", type=float, help="Per-run timeout in seconds.  [default: 300 s]")
+@click.option("--shard", help="Run only shard i of n (i/n); run keys decide, stable across hosts.")
+@click.option("--suite-dir", "suite_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Extra experiment folder (or folder of them); repeatable.")
+@click.option("--workspace", "-w", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder holding benchmarks/ and benchmark_ui/.  [default: .]")
+@click.option("--retry-failed", is_flag=True, default=None,
+              help="Also rerun keys whose last record is a backend error or timeout.")
+@click.option("--no-warmup", "warmup", flag_value=False, default=None,
+              help="Skip the unmeasured warm-up request per model.")
+@click.option("--dry-run", is_flag=True, help="Print the plan and exit; touches nothing.")
+def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
+    """Run a sweep: every model x experiment task x power level x repeat, one at a time.
+
+    Each finished run is appended to benchmarks/<experiment>/llm_benchmark_runs.jsonl and
+    fsynced before the next starts. Rerunning the same command resumes where it stopped.
+    Ctrl-C stops cleanly (exit code 130); completed runs are kept.
+    """
+    values: dict[str, Any] = load_sweep_file(config_file) if config_file else {}
+    for key, value in options.items():
+        if value is None or (key == "suite_dirs" and not value):
+            continue
+        if key in _LISTS:
+            value = split_list(value)
+        elif key == "suite_dirs":
+            value = [str(v) for v in value]
+        elif key == "workspace":
+            value = str(value)
+        values[key] = value
+    if "models" not in values:
+        raise click.UsageError("no models given: use --models NAME[,NAME...] or a --config file")
+    cfg: SweepConfig = make_config(values, str(config_file) if config_file else "command line")
+    prepared = prepare(cfg)
+    _print_plan(prepared)
+    if dry_run:
+        _print_dry_run(prepared)
+        prepared.backend.close()
+        return
+    if not prepared.todo:
+        out.print("nothing to run: every planned run is already in the ledger "
+                  "(use --fresh for a new sweep)", markup=False)
+        prepared.backend.close()
+        return
+    result = execute(prepared, ConsoleProgress(err))
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(result.by_status.items())) or "none"
+    out.print(f"wrote   {result.written} record(s) in {result.elapsed_s:.1f} s: {statuses}; "
+              f"passed {result.passed}", markup=False)
+    for ledger in sorted(result.ledgers):
+        out.print(f"ledger  {ledger}", markup=False)
+    if result.interrupted_by:
+        left = len(prepared.todo) - result.written
+        err.print(f"interrupted by {result.interrupted_by}: {result.written} run(s) saved, "
+                  f"{left} left; rerun the same command to resume", markup=False)
+        sys.exit(130 if result.interrupted_by == "SIGINT" else 143)

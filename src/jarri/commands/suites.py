@@ -1,0 +1,53 @@
+"""``jarri suites list|validate``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from jarri.commands.console import err, out
+from jarri.errors import SuiteError
+from jarri.suite.loader import validate_experiment
+from jarri.suite.registry import SuiteRegistry
+
+
+@click.group()
+def suites() -> None:
+    """List the known experiments, or validate an experiment folder."""
+
+
+@suites.command("list")
+@click.option("--suite-dir", "suite_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Extra experiment folder (or folder of them); repeatable.")
+def list_(suite_dirs: tuple[Path, ...]) -> None:
+    """Every experiment with its task count, families and source."""
+    reg = SuiteRegistry(suite_dirs)
+    table = Table("experiment", "rev", "tasks", "families", "format", "source")
+    total = 0
+    for eid in reg.ids():
+        try:
+            exp = reg.load(eid)
+        except SuiteError as exc:
+            table.add_row(eid, "-", "-", f"INVALID: {exc.message}", "-", reg.sources[eid])
+            continue
+        total += len(exp.tasks)
+        table.add_row(eid, str(exp.revision), str(len(exp.tasks)), ", ".join(exp.families),
+                      exp.manifest_format, reg.sources[eid])
+    out.print(table)
+    out.print(f"{len(reg.ids())} experiment(s), {total} task(s)", markup=False)
+
+
+@suites.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+def validate(folder: Path) -> None:
+    """Check an experiment folder; print every problem with its file and field."""
+    problems = validate_experiment(folder)
+    if problems:
+        for p in problems:
+            err.print(p, markup=False)
+        err.print(f"{len(problems)} problem(s) in {folder}", markup=False)
+        sys.exit(1)
+    out.print(f"{folder}: valid", markup=False)

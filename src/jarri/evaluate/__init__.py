@@ -1,0 +1,1 @@
+"""Deterministic evaluators, the failure taxonomy and generation-level failure detection."""

@@ -1,0 +1,85 @@
+"""Simple evaluators for short answers: normalised exact match and numeric with tolerance."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from jarri.evaluate.normalise import first_line, normalise
+from jarri.evaluate.report import Check, EvalReport, build_report
+
+_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _targets(ground_truth: Any) -> list[str]:
+    if isinstance(ground_truth, str):
+        return [ground_truth]
+    answers = [ground_truth["answer"], *ground_truth.get("aliases", [])]
+    return [str(a) for a in answers]
+
+
+def exact_problems(params: dict[str, Any], ground_truth: Any) -> list[str]:
+    if isinstance(ground_truth, str) and ground_truth.strip():
+        return []
+    if isinstance(ground_truth, dict) and isinstance(ground_truth.get("answer"), str | int):
+        aliases = ground_truth.get("aliases", [])
+        if isinstance(aliases, list) and all(isinstance(a, str | int) for a in aliases):
+            return []
+    return ["exact needs ground truth \"text\" or {answer: text, aliases: [text, ...]}"]
+
+
+def evaluate_exact(answer: str, ground_truth: Any, params: dict[str, Any],
+                   pass_threshold: float) -> EvalReport:
+    """The first non-empty line, normalised, must equal the answer or one of its aliases."""
+    line = first_line(answer)
+    got = normalise(line)
+    wanted = {normalise(t) for t in _targets(ground_truth)}
+    non_empty = Check("answer_present", bool(got), weight=0.0, detail=f"first line: {line[:120]!r}")
+    match = Check("answer_matches", got in wanted,
+                  detail=f"expected one of {sorted(wanted)}, got {got[:120]!r}")
+    if not got:
+        return build_report([non_empty, match], pass_threshold=pass_threshold, extracted=None,
+                            failure_stage="generation", failure_type="empty_output")
+    return build_report([non_empty, match], pass_threshold=pass_threshold, extracted=line,
+                        failure_stage="semantic", failure_type="wrong_answer")
+
+
+def numeric_problems(params: dict[str, Any], ground_truth: Any) -> list[str]:
+    if not isinstance(ground_truth, dict) or not isinstance(ground_truth.get("value"), int | float):
+        return ["numeric needs ground truth {value: number, tolerance: number (optional)}"]
+    tol = ground_truth.get("tolerance", 0)
+    if not isinstance(tol, int | float) or tol < 0 or not math.isfinite(tol):
+        return ["numeric: 'tolerance' must be a finite number >= 0"]
+    return []
+
+
+def extract_number(text: str) -> float | None:
+    """The first number on the first non-empty line (thousands separators allowed)."""
+    m = _NUMBER.search(first_line(text))
+    if m is None:
+        return None
+    try:
+        return float(m.group(0).replace(",", ""))
+    except ValueError:
+        return None
+
+
+def evaluate_numeric(answer: str, ground_truth: Any, params: dict[str, Any],
+                     pass_threshold: float) -> EvalReport:
+    value = float(ground_truth["value"])
+    tol = float(ground_truth.get("tolerance", 0))
+    got = extract_number(answer)
+    present = Check("number_present", got is not None, weight=0.0,
+                    detail=f"first line: {first_line(answer)[:120]!r}")
+    correct = Check("value_correct", got is not None and abs(got - value) <= tol,
+                    detail=f"expected {value:g} ± {tol:g}, got {got if got is None else f'{got:g}'}")
+    if not answer.strip():
+        return build_report([present, correct], pass_threshold=pass_threshold, extracted=None,
+                            failure_stage="generation", failure_type="empty_output")
+    if got is None:
+        return build_report([present, correct], pass_threshold=pass_threshold, extracted=None,
+                            failure_stage="parse", failure_type="parse_failure")
+    return build_report([present, correct], pass_threshold=pass_threshold,
+                        extracted=f"{got:g}", failure_stage="semantic",
+                        failure_type="arithmetic_error")

@@ -1,0 +1,51 @@
+"""Evaluator registry: a plain name -> (version, function, validator) dict.
+
+The version is recorded in every run (``name@version``); bump it whenever a change could
+alter any score, so old and new scores are never mixed silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jarri.evaluate import basic
+from jarri.evaluate.report import EvalReport
+
+EvalFn = Callable[[str, Any, dict[str, Any], float], EvalReport]
+CheckFn = Callable[[dict[str, Any], Any], list[str]]
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    name: str
+    version: str
+    evaluate: EvalFn
+    problems: CheckFn
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    "exact": Evaluator("exact", "1", basic.evaluate_exact, basic.exact_problems),
+    "numeric": Evaluator("numeric", "1", basic.evaluate_numeric, basic.numeric_problems),
+}
+
+
+def get_evaluator(name: str) -> Evaluator:
+    try:
+        return EVALUATORS[name]
+    except KeyError:
+        raise KeyError(f"unknown evaluator {name!r}; known: {', '.join(sorted(EVALUATORS))}") \
+            from None
+
+
+def evaluator_problems(name: str, params: dict[str, Any], ground_truth: Any) -> list[str]:
+    """Problems with an evaluator reference and its ground truth (empty list = fine)."""
+    ev = EVALUATORS.get(name)
+    if ev is None:
+        return [f"unknown evaluator '{name}' (known: {', '.join(sorted(EVALUATORS))})"]
+    return ev.problems(params, ground_truth)

@@ -1,0 +1,59 @@
+"""What an evaluator returns: a score, the checks it made and the failure labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jarri.evaluate.taxonomy import is_hard, is_known
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check. Weight 0 marks an informational check (e.g. "an answer is present"): it
+    is reported and can name a failure, but earns no points, so garbage scores 0."""
+
+    name: str
+    passed: bool
+    weight: float = 1.0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    score_percent: float
+    checks: tuple[Check, ...]
+    passed: bool
+    extracted: str | None
+    failure_stage: str | None = None
+    failure_type: str | None = None
+    failure_subtypes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def hard_failure(self) -> bool:
+        return is_hard(self.failure_stage)
+
+
+def build_report(checks: list[Check], *, pass_threshold: float, extracted: str | None,
+                 failure_stage: str | None = None, failure_type: str | None = None) -> EvalReport:
+    """Weighted score from checks; failure labels only when the answer is not fully correct."""
+    total = sum(c.weight for c in checks)
+    got = sum(c.weight for c in checks if c.passed)
+    score = round(100.0 * got / total, 6) if total > 0 else 0.0
+    if score >= 100.0:
+        failure_stage = failure_type = None
+    elif failure_stage is None or failure_type is None:
+        raise ValueError("an answer below 100 must carry a failure stage and type")
+    if failure_stage is not None and failure_type is not None and not is_known(
+        failure_stage, failure_type
+    ):
+        raise ValueError(f"unknown failure label {failure_stage}/{failure_type}")
+    subtypes = tuple(c.name for c in checks if not c.passed) if score < 100.0 else ()
+    return EvalReport(
+        score_percent=score,
+        checks=tuple(checks),
+        passed=score >= pass_threshold,
+        extracted=extracted,
+        failure_stage=failure_stage,
+        failure_type=failure_type,
+        failure_subtypes=subtypes,
+    )

@@ -1,0 +1,163 @@
+"""The run record (schema v1): one JSON object per line, one line per run.
+
+Field names are the contract (docs/ledger.md). Units are in the names (_s, _j, _w, _mib,
+_bytes); integer twins (_ns, _mj) make sums exact. "Not measured" is null plus a status or
+reason field, never 0, NaN or Infinity.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
+
+SCHEMA_VERSION = 1
+
+Backend = Literal["ollama", "openai", "llamacpp"]
+Residency = Literal["full_gpu", "hybrid", "cpu", "unknown"]
+Confidence = Literal["high", "medium", "low", "invalid", "unmeasured"]
+Status = Literal["ok", "backend_error", "timeout", "evaluator_error", "not_evaluated"]
+
+
+class Check(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="Check name; failed checks become failure_subtypes.")
+    passed: bool
+    weight: float = Field(default=1.0, ge=0)
+    detail: str = Field(default="", description="What the check looked at.")
+
+
+class GenerationOptionsRecord(BaseModel):
+    """Exactly what was sent to the backend."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    temperature: float
+    seed: int
+    top_k: int
+    top_p: float
+    num_ctx: int
+    max_output_tokens: int
+    think: bool | None = None
+
+
+class RunRecord(BaseModel):
+    """One run: what was asked, what came back, what it cost, whether it was right."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    # --- provenance
+    schema_version: Literal[1] = SCHEMA_VERSION
+    run_id: str = Field(description="Unique per record: run_key + '-' + attempt.")
+    run_key: str = Field(description="sha256 of the measurement cell (see ledger/identity.py).")
+    attempt: int = Field(default=1, ge=1, description="1 for the first record of a key.")
+    supersedes: str | None = Field(default=None, description="run_id this record replaces.")
+    sweep_id: str
+    started_at: AwareDatetime = Field(description="UTC, request about to be sent.")
+    finished_at: AwareDatetime = Field(description="UTC, evaluation done.")
+    jarri_version: str
+    host: str
+
+    # --- task
+    experiment_id: str
+    experiment_revision: int
+    task_id: str
+    task_family: str
+    task_name: str
+    prompt_sha256: str
+    evaluator: str | None = Field(description="name@version, null if not evaluated.")
+
+    # --- model and backend
+    model: str
+    backend: Backend
+    backend_version: str | None
+    model_digest: str | None
+    model_format: str | None
+    model_quantization: str | None
+    model_parameter_size: str | None
+    options: GenerationOptionsRecord
+    repeat_index: int = Field(ge=1)
+
+    # --- power limit (null when no limit was requested)
+    power_limit_request: str | None = None
+    power_limit_mode: Literal["percent", "watts"] | None = None
+    power_limit_target_w: float | None = None
+    power_limit_applied_w: float | None = None
+    power_limit_default_w: float | None = None
+    power_limit_min_w: float | None = None
+    power_limit_max_w: float | None = None
+    power_limit_clamped: bool | None = None
+
+    # --- GPU identity (null without a GPU)
+    gpu_name: str | None = None
+    gpu_uuid: str | None = None
+    gpu_driver_version: str | None = None
+    gpu_memory_total_mib: int | None = None
+    gpu_count: int = 0
+    gpu_indices: list[int] = Field(default_factory=list)
+
+    # --- residency (Ollama)
+    residency: Residency = "unknown"
+    model_size_bytes: int | None = None
+    model_size_vram_bytes: int | None = None
+    context_length: int | None = None
+
+    # --- timing
+    wall_s: float = Field(ge=0, description="Client clock: request sent -> final byte.")
+    wall_ns: int = Field(ge=0)
+    ttft_s: float | None = Field(default=None, ge=0, description="Time to first token.")
+    load_s: float | None = Field(default=None, ge=0, description="Server-reported load.")
+    prompt_eval_s: float | None = Field(default=None, ge=0)
+    eval_s: float | None = Field(default=None, ge=0, description="Server-reported decode time.")
+    cold_start: bool = False
+
+    # --- tokens and output
+    prompt_tokens: int | None = Field(default=None, ge=0)
+    output_tokens: int | None = Field(default=None, ge=0, description="Thinking included.")
+    thinking_chars: int = Field(default=0, ge=0)
+    answer_chars: int = Field(default=0, ge=0)
+    done_reason: str | None = None
+    truncated: bool = False
+    answer_sha256: str | None = Field(default=None, description="Key in the content store.")
+    thinking_sha256: str | None = None
+    raw_usage: dict[str, Any] = Field(default_factory=dict, description="Verbatim from server.")
+
+    # --- energy
+    energy_method: str = "none"
+    energy_gross_j: float | None = None
+    energy_gross_mj: int | None = None
+    idle_power_w: float | None = None
+    energy_net_j: float | None = None
+    energy_net_mj: int | None = None
+    energy_window_s: float | None = None
+    avg_power_w: float | None = None
+    peak_power_w: float | None = None
+    power_samples: int | None = None
+    energy_confidence: Confidence = "unmeasured"
+    energy_confidence_reason: str = ""
+
+    # --- outcome
+    status: Status
+    completed: bool = Field(description="The backend produced output (not: it was right).")
+    error: str | None = None
+    score_percent: float | None = Field(default=None, ge=0, le=100)
+    checks_passed: int | None = None
+    checks_total: int | None = None
+    checks: list[Check] = Field(default_factory=list)
+    extracted_answer: str | None = None
+    passed: bool = False
+    fully_correct: bool = False
+    hard_failure: bool = False
+    failure_stage: str | None = None
+    failure_type: str | None = None
+    failure_subtypes: list[str] = Field(default_factory=list)
+
+    @field_serializer("started_at", "finished_at")
+    def _iso(self, value: datetime) -> str:
+        return value.isoformat()
+
+    def to_line(self) -> bytes:
+        """The ledger line: compact JSON, keys in declaration order, newline-terminated."""
+        return (self.model_dump_json() + "\n").encode("utf-8")

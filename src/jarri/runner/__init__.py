@@ -1,0 +1,1 @@
+"""Plan a sweep and execute it one run at a time into the ledger."""

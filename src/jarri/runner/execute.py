@@ -1,0 +1,140 @@
+"""Execute a plan: one run at a time, each one written whole before the next starts.
+
+A run = request (inside the energy window) -> evaluator -> record -> append + fsync.
+Per-run problems become data in the record; only a broken ledger or a signal stops the sweep,
+and completed runs are always on disk when it stops.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from jarri.backends.base import Backend, Completion, ModelInfo, Residency
+from jarri.ledger.record import RunRecord
+from jarri.ledger.store import ContentStore
+from jarri.ledger.writer import LedgerWriter
+from jarri.measure.meter import EnergyMeter
+from jarri.paths import Workspace
+from jarri.runner.outcome import decide
+from jarri.runner.plan import PlannedRun
+from jarri.runner.progress import SweepProgress
+from jarri.runner.record_builder import SweepContext, build_record
+from jarri.runner.resume import LedgerState
+from jarri.runner.signals import SignalGuard
+
+
+# A server-reported load at least this long means the model was (re)loaded in the run.
+COLD_LOAD_S = 0.25
+WARMUP_PROMPT = "Hello."
+
+
+@dataclass
+class SweepResult:
+    written: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)
+    passed: int = 0
+    interrupted_by: str | None = None
+    elapsed_s: float = 0.0
+    ledgers: set[str] = field(default_factory=set)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SweepRunner:
+    def __init__(self, *, backend: Backend, ctx: SweepContext, workspace: Workspace,
+                 infos: dict[str, ModelInfo], meter: EnergyMeter, state: LedgerState,
+                 progress: SweepProgress, timeout_s: float, warmup: bool = True) -> None:
+        self.backend = backend
+        self.ctx = ctx
+        self.ws = workspace
+        self.infos = infos
+        self.meter = meter
+        self.state = state
+        self.progress = progress
+        self.timeout_s = timeout_s
+        self.warmup = warmup
+        self._writers: dict[str, LedgerWriter] = {}
+        self._stores: dict[str, ContentStore] = {}
+
+    def _writer(self, experiment_id: str) -> LedgerWriter:
+        w = self._writers.get(experiment_id)
+        if w is None:
+            w = LedgerWriter(self.ws.ledger(experiment_id)).open()
+            if w.torn_tail_repaired:
+                self.progress.note(f"note: {w.path} ended in a torn line (an earlier run was "
+                                   "killed mid-write); it stays quarantined, nothing was lost")
+            self._writers[experiment_id] = w
+            self._stores[experiment_id] = ContentStore(self.ws.outputs(experiment_id))
+        return w
+
+    def _warm_up(self, run: PlannedRun) -> None:
+        # One unmeasured request, so loading and cold caches stay out of the measurements.
+        self.progress.running(f"loading {run.model}")
+        # A neutral prompt, so no task's prompt is left in a prefix cache by the warm-up.
+        opts = replace(run.options, max_output_tokens=1)
+        self.backend.generate(run.model, WARMUP_PROMPT, opts, self.timeout_s)
+
+    def run(self, todo: Sequence[PlannedRun]) -> SweepResult:
+        result = SweepResult()
+        t0 = time.monotonic()
+        self.progress.start(len(todo))
+        loaded: str | None = None
+        residency = Residency()
+        try:
+            with SignalGuard() as guard:
+                for run in todo:
+                    cold = False
+                    if run.model != loaded:
+                        if self.warmup:
+                            self._warm_up(run)
+                        else:
+                            cold = True
+                        loaded = run.model
+                        residency = self.backend.residency(run.model)
+                    self.progress.running(f"{run.model} {run.task.task_id} r{run.repeat_index}")
+                    record = self._one(run, residency, cold)
+                    with guard.critical():
+                        self._writer(run.task.experiment_id).append(record)
+                    result.written += 1
+                    result.by_status[record.status] += 1
+                    result.passed += record.passed
+                    self.progress.done(record)
+        except Exception as exc:
+            from jarri.errors import SweepInterrupted
+
+            if not isinstance(exc, SweepInterrupted):
+                raise
+            result.interrupted_by = exc.signal_name
+        finally:
+            self.progress.stop()
+            for w in self._writers.values():
+                result.ledgers.add(str(w.path))
+                w.close()
+            result.elapsed_s = time.monotonic() - t0
+        return result
+
+    def _one(self, run: PlannedRun, residency: Residency, cold: bool) -> RunRecord:
+        started = _now()
+        self.meter.start()
+        completion: Completion = self.backend.generate(run.model, run.task.prompt, run.options,
+                                                       self.timeout_s)
+        energy = self.meter.stop()
+        outcome = decide(run.task, completion)
+        self._writer(run.task.experiment_id)  # opens the ledger and its store on first use
+        store = self._stores[run.task.experiment_id]
+        answer_sha = store.put(outcome.answer_text) if completion.completed else None
+        thinking_sha = store.put(outcome.thinking_text) if outcome.thinking_text else None
+        attempt, superseded = self.state.next_attempt(run.run_key)
+        # A reload inside a measured run (no warm-up, or the server evicted the model).
+        cold = cold or (completion.load_s or 0.0) >= COLD_LOAD_S
+        return build_record(
+            ctx=self.ctx, run=run, info=self.infos[run.model], completion=completion,
+            outcome=outcome, energy=energy, residency=residency, started_at=started,
+            finished_at=_now(), attempt=attempt, answer_sha256=answer_sha,
+            thinking_sha256=thinking_sha, cold_start=cold, supersedes=superseded)

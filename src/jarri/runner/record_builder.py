@@ -1,0 +1,82 @@
+"""Assemble one RunRecord from the plan entry, the completion, the outcome and the energy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from jarri.backends.base import Completion, ModelInfo, Residency
+from jarri.ledger.identity import run_id
+from jarri.ledger.record import Check, RunRecord
+from jarri.measure.meter import EnergyReading
+from jarri.runner.outcome import Outcome
+from jarri.runner.plan import PlannedRun
+
+
+@dataclass(frozen=True)
+class SweepContext:
+    sweep_id: str
+    backend: str
+    backend_version: str | None
+    jarri_version: str
+    host: str
+
+
+def _mj(j: float | None) -> int | None:
+    return None if j is None else round(j * 1000)
+
+
+def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, completion: Completion,
+                 outcome: Outcome, energy: EnergyReading, residency: Residency,
+                 started_at: datetime, finished_at: datetime, attempt: int,
+                 answer_sha256: str | None, thinking_sha256: str | None,
+                 cold_start: bool, supersedes: str | None = None) -> RunRecord:
+    checks = [Check(name=c.name, passed=c.passed, weight=c.weight, detail=c.detail)
+              for c in outcome.checks]
+    task = run.task
+    return RunRecord(
+        run_id=run_id(run.run_key, attempt), run_key=run.run_key, attempt=attempt,
+        supersedes=supersedes,
+        sweep_id=ctx.sweep_id, started_at=started_at, finished_at=finished_at,
+        jarri_version=ctx.jarri_version, host=ctx.host,
+        experiment_id=task.experiment_id, experiment_revision=task.experiment_revision,
+        task_id=task.task_id, task_family=task.task_family, task_name=task.task_name,
+        prompt_sha256=task.prompt_sha256, evaluator=outcome.evaluator,
+        model=run.model, backend=ctx.backend,  # type: ignore[arg-type]
+        backend_version=ctx.backend_version, model_digest=info.digest,
+        model_format=info.format, model_quantization=info.quantization,
+        model_parameter_size=info.parameter_size,
+        options=run.options.as_record(),  # type: ignore[arg-type]
+        repeat_index=run.repeat_index,
+        power_limit_request=run.power.request if run.power else None,
+        power_limit_mode=run.power.mode if run.power else None,
+        residency=residency.mode,  # type: ignore[arg-type]
+        model_size_bytes=residency.size_bytes or info.size_bytes,
+        model_size_vram_bytes=residency.size_vram_bytes,
+        context_length=residency.context_length or run.options.num_ctx,
+        wall_s=completion.wall_ns / 1e9, wall_ns=completion.wall_ns,
+        ttft_s=completion.ttft_s, load_s=completion.load_s,
+        prompt_eval_s=completion.prompt_eval_s, eval_s=completion.eval_s,
+        cold_start=cold_start,
+        prompt_tokens=completion.prompt_tokens, output_tokens=completion.output_tokens,
+        thinking_chars=len(outcome.thinking_text), answer_chars=len(outcome.answer_text),
+        done_reason=completion.done_reason, truncated=outcome.truncated,
+        answer_sha256=answer_sha256, thinking_sha256=thinking_sha256,
+        raw_usage=completion.raw_usage,
+        energy_method=energy.method, energy_gross_j=energy.gross_j,
+        energy_gross_mj=_mj(energy.gross_j), idle_power_w=energy.idle_power_w,
+        energy_net_j=energy.net_j, energy_net_mj=_mj(energy.net_j),
+        energy_window_s=energy.window_s, avg_power_w=energy.avg_power_w,
+        peak_power_w=energy.peak_power_w, power_samples=energy.samples,
+        energy_confidence=energy.confidence,  # type: ignore[arg-type]
+        energy_confidence_reason=energy.reason,
+        status=outcome.status,  # type: ignore[arg-type]
+        completed=completion.completed, error=outcome.error,
+        score_percent=outcome.score_percent,
+        checks_passed=sum(c.passed for c in checks) if checks else None,
+        checks_total=len(checks) if checks else None,
+        checks=checks, extracted_answer=outcome.extracted,
+        passed=outcome.passed, fully_correct=outcome.fully_correct,
+        hard_failure=outcome.hard_failure, failure_stage=outcome.failure_stage,
+        failure_type=outcome.failure_type, failure_subtypes=outcome.failure_subtypes,
+    )

@@ -1,0 +1,107 @@
+"""From settings to a finished sweep: every check that can fail runs before the first request.
+
+Order: parse power tokens -> refuse power limits where none can be set -> load experiments ->
+reach the backend -> look up models -> plan -> read the ledgers (resume) -> execute.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jarri import __version__
+from jarri.backends import make_backend
+from jarri.backends.base import Backend, GenerationOptions, ModelInfo
+from jarri.config import SweepConfig, default_sweep_name
+from jarri.errors import PowerLimitUnavailable
+from jarri.measure.meter import EnergyMeter, best_meter, nvml_status
+from jarri.measure.power_tokens import PowerLevel, parse_tokens
+from jarri.paths import Workspace
+from jarri.runner.execute import SweepResult, SweepRunner
+from jarri.runner.plan import PlannedRun, PlanSummary, Shard, build_plan, summarise
+from jarri.runner.progress import SweepProgress
+from jarri.runner.record_builder import SweepContext
+from jarri.runner.resume import LedgerState, load_state
+from jarri.suite.model import Experiment
+from jarri.suite.registry import SuiteRegistry
+
+
+@dataclass
+class PreparedSweep:
+    config: SweepConfig
+    sweep_id: str
+    workspace: Workspace
+    backend: Backend
+    backend_version: str | None
+    infos: dict[str, ModelInfo]
+    experiments: list[Experiment]
+    power_levels: list[PowerLevel | None]
+    plan: list[PlannedRun]
+    todo: list[PlannedRun]
+    state: LedgerState
+    summary: PlanSummary
+
+
+def power_levels(cfg: SweepConfig) -> list[PowerLevel | None]:
+    """Validate the tokens first (bad input is reported before anything else), then refuse
+    power limits where they cannot be set."""
+    if not cfg.tdp_levels:
+        return [None]
+    parse_tokens(cfg.tdp_levels)
+    ok, reason = nvml_status()
+    if not ok:
+        raise PowerLimitUnavailable(
+            f"--tdp-levels needs an NVIDIA GPU with NVML, and this machine has none ({reason})",
+            hint="run without --tdp-levels (energy is then recorded as not measured), or on "
+                 "a machine with an NVIDIA GPU")
+    # Applying limits (with read-back and guaranteed restore) is the power controller's job,
+    # which this version does not have yet: refusing is better than pretending.
+    raise PowerLimitUnavailable(
+        f"--tdp-levels {','.join(cfg.tdp_levels)}: this version cannot set power limits yet",
+        hint="run without --tdp-levels")
+
+
+def sweep_id_for(cfg: SweepConfig) -> str:
+    name = cfg.sweep or default_sweep_name()
+    if cfg.fresh:
+        name = f"{name}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    return name
+
+
+def prepare(cfg: SweepConfig) -> PreparedSweep:
+    levels = power_levels(cfg)
+    registry = SuiteRegistry([Path(d) for d in cfg.suite_dirs])
+    experiments = [registry.load(e) for e in cfg.experiments]
+    backend = make_backend(cfg.backend, base_url=cfg.base_url, keep_alive=cfg.keep_alive,
+                           ollama_api=cfg.ollama_api, openai_endpoint=cfg.openai_endpoint)
+    version = backend.version()
+    infos = {m: backend.model_info(m) for m in cfg.models}
+    options = GenerationOptions(temperature=cfg.temperature, seed=cfg.seed, top_k=cfg.top_k,
+                                top_p=cfg.top_p, num_ctx=cfg.num_ctx,
+                                max_output_tokens=cfg.max_output_tokens, think=cfg.think)
+    sweep_id = sweep_id_for(cfg)
+    plan = build_plan(sweep_id=sweep_id, backend=cfg.backend, models=cfg.models, infos=infos,
+                      experiments=experiments, power_levels=levels, repeats=cfg.repeats,
+                      options=options, shard=Shard.parse(cfg.shard) if cfg.shard else None)
+    ws = Workspace(Path(cfg.workspace))
+    state = load_state(ws.ledger(e.experiment_id) for e in experiments)
+    todo = [r for r in plan if state.needs_run(r.run_key, cfg.retry_failed)]
+    summary = summarise(plan, todo, repeats=cfg.repeats, power_levels=levels)
+    return PreparedSweep(cfg, sweep_id, ws, backend, version, infos, experiments, levels, plan,
+                         todo, state, summary)
+
+
+def execute(p: PreparedSweep, progress: SweepProgress,
+            meter: EnergyMeter | None = None) -> SweepResult:
+    ctx = SweepContext(sweep_id=p.sweep_id, backend=p.config.backend,
+                       backend_version=p.backend_version, jarri_version=__version__,
+                       host=socket.gethostname())
+    runner = SweepRunner(backend=p.backend, ctx=ctx, workspace=p.workspace, infos=p.infos,
+                         meter=meter or best_meter(), state=p.state, progress=progress,
+                         timeout_s=p.config.timeout_s, warmup=p.config.warmup)
+    try:
+        return runner.run(p.todo)
+    finally:
+        p.backend.close()

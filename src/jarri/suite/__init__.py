@@ -1,0 +1,7 @@
+"""Experiments as data: the task model, manifest formats, loading and validation."""
+
+from jarri.suite.loader import load_experiment, validate_experiment
+from jarri.suite.model import Experiment, Task
+from jarri.suite.registry import SuiteRegistry
+
+__all__ = ["Experiment", "Task", "SuiteRegistry", "load_experiment", "validate_experiment"]

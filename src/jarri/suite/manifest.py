@@ -1,0 +1,71 @@
+"""The two manifest formats, as pydantic models (validated at the edge).
+
+* ``experiment.toml`` — this project's format: everything the original had plus evaluator,
+  parameters, pass threshold, output cap and documentation fields; prompts and ground truth
+  may be inline or in files.
+* ``manifest.json`` — the original project's format, loaded as is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+
+
+class NativeTask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task_id: str = Field(pattern=ID_PATTERN, description="Unique within the experiment.")
+    task_family: str = Field(min_length=1, description="fact, prose, math, knowledge, ...")
+    task_name: str = Field(min_length=1)
+    prompt: str | None = Field(default=None, description="Inline prompt text.")
+    prompt_file: str | None = Field(default=None, description="Prompt file, relative.")
+    ground_truth: Any = Field(default=None, description="Inline ground truth.")
+    ground_truth_file: str | None = Field(default=None, description="JSON file, relative.")
+    evaluator: str = Field(min_length=1, description="Evaluator name from the registry.")
+    evaluator_params: dict[str, Any] = Field(default_factory=dict)
+    pass_threshold: float = Field(default=100.0, ge=0, le=100)
+    max_output_tokens: int | None = Field(default=None, gt=0)
+    description: str = ""
+    success_definition: str = ""
+    failure_modes: list[str] = Field(default_factory=list)
+    primary_axis: str = "correctness"
+
+    @model_validator(mode="after")
+    def _one_prompt_source(self) -> NativeTask:
+        if (self.prompt is None) == (self.prompt_file is None):
+            raise ValueError("give exactly one of 'prompt' and 'prompt_file'")
+        if self.ground_truth is not None and self.ground_truth_file is not None:
+            raise ValueError("give at most one of 'ground_truth' and 'ground_truth_file'")
+        return self
+
+
+class NativeManifest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    experiment_id: str = Field(pattern=ID_PATTERN)
+    revision: int = Field(ge=1)
+    description: str = ""
+    tasks: list[NativeTask] = Field(min_length=1)
+
+
+class UpstreamTask(BaseModel):
+    # The original files carry no extra keys we know of; tolerate any so old folders load.
+    model_config = ConfigDict(extra="allow")
+
+    task_id: str = Field(pattern=ID_PATTERN)
+    task_family: str = Field(min_length=1)
+    task_name: str = Field(min_length=1)
+    prompt_file: str = Field(min_length=1)
+    ground_truth_file: str = Field(min_length=1)
+
+
+class UpstreamManifest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    experiment_id: str = Field(pattern=ID_PATTERN)
+    revision: int = Field(ge=0)
+    tasks: list[UpstreamTask] = Field(min_length=1)
