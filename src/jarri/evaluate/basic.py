@@ -55,8 +55,12 @@ def numeric_problems(params: dict[str, Any], ground_truth: Any) -> list[str]:
 
 
 def extract_number(text: str) -> float | None:
-    """The first number on the first non-empty line (thousands separators allowed)."""
-    m = _NUMBER.search(first_line(text))
+    """The number the first non-empty line states: after its last '=' if it shows working
+    ("7 + 5 = 12"), else its first number (thousands separators allowed)."""
+    line = first_line(text)
+    if "=" in line:
+        line = line.rsplit("=", 1)[1]
+    m = _NUMBER.search(line)
     if m is None:
         return None
     try:
