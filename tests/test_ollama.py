@@ -86,10 +86,13 @@ def test_per_run_timeout(backend: OllamaBackend) -> None:
 
 def test_unreachable_server_is_a_failure_not_a_crash() -> None:
     b = OllamaBackend("http://127.0.0.1:9")
-    c = b.generate("ok:1b", "q", OPTS, 5)
-    assert c.failure is not None and c.failure.type == "connection_error"
-    with pytest.raises(BackendUnavailable, match="does not answer"):
-        b.version()
+    try:
+        c = b.generate("ok:1b", "q", OPTS, 5)
+        assert c.failure is not None and c.failure.type == "connection_error"
+        with pytest.raises(BackendUnavailable, match="does not answer"):
+            b.version()
+    finally:
+        b.close()
 
 
 def test_metadata(backend: OllamaBackend) -> None:

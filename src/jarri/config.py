@@ -33,6 +33,7 @@ class SweepConfig(BaseModel):
     base_url: str | None = None
     ollama_api: Literal["chat", "generate"] = "chat"
     openai_endpoint: Literal["chat", "completions"] = "chat"
+    openai_stream: bool = True
     keep_alive: str = "10m"
     sweep: str | None = Field(default=None, min_length=1, max_length=200)
     fresh: bool = False

@@ -27,7 +27,8 @@ def _openai(**kw: Any) -> Backend:
     from jarri.backends.openai_compat import OpenAICompatBackend
 
     return OpenAICompatBackend(kw.get("base_url"), endpoint=kw.get("openai_endpoint") or "chat",
-                               api_key=kw.get("api_key"))
+                               api_key=kw.get("api_key"),
+                               stream=kw.get("openai_stream", True))
 
 
 FACTORIES: dict[str, Callable[..., Backend]] = {

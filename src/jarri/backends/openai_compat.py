@@ -27,6 +27,7 @@ from jarri.backends.http_errors import (
     failure_for_exception,
     failure_for_status,
 )
+from jarri.backends.model_registry import COMPLETION_TEMPLATE
 from jarri.errors import BackendUnavailable, UnknownModel
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -36,7 +37,11 @@ class OpenAICompatBackend:
     name = "openai"
 
     def __init__(self, base_url: str | None = None, *, endpoint: str = "chat",
-                 api_key: str | None = None, connect_timeout_s: float = 5.0) -> None:
+                 api_key: str | None = None, stream: bool = True,
+                 connect_timeout_s: float = 5.0) -> None:
+        # Some servers (llama-cpp-python's own) send no usage in streams: stream=False then
+        # gets exact token counts at the price of no time-to-first-token.
+        self.stream = stream
         url = (base_url or DEFAULT_URL).rstrip("/")
         # Accept both http://host:port and http://host:port/v1.
         self.base_url = url[:-3] if url.endswith("/v1") else url
@@ -95,18 +100,21 @@ class OpenAICompatBackend:
     def _body(self, model: str, prompt: str, o: GenerationOptions) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": model,
-            "stream": True,
-            "stream_options": {"include_usage": True},
+            "stream": self.stream,
             "max_tokens": o.max_output_tokens,
             "temperature": o.temperature,
             "top_p": o.top_p,
             "top_k": o.top_k,  # not in OpenAI's API; llama.cpp, vLLM and SGLang accept it
             "seed": o.seed,
         }
+        if self.stream:
+            body["stream_options"] = {"include_usage": True}
         if self.endpoint == "chat":
             body["messages"] = [{"role": "user", "content": prompt}]
         else:
-            body["prompt"] = prompt
+            # The completions endpoint is for base models: same answer cue as the embedded
+            # engine, so the two backends see identical text for the same task.
+            body["prompt"] = COMPLETION_TEMPLATE.format(prompt=prompt)
         return body
 
     def generate(self, model: str, prompt: str, options: GenerationOptions,
@@ -124,6 +132,9 @@ class OpenAICompatBackend:
                                      timeout=httpx.Timeout(timeout_s, connect=5.0)) as resp:
                 if resp.status_code != 200:
                     out.failure = failure_for_status(resp.status_code, resp.read())
+                elif not self.stream:
+                    finish, saw_done = self._read_whole(resp.read(), out, clock, answer,
+                                                        thinking)
                 else:
                     for line in resp.iter_lines():
                         if time.monotonic() > deadline:
@@ -151,12 +162,30 @@ class OpenAICompatBackend:
         if out.failure is None and finish is None and not saw_done:
             out.failure = BackendFailure("generation", "stream_incomplete",
                                          "the stream ended without a finish_reason or [DONE]")
+        if out.failure is None and self.stream and "usage" not in out.raw_usage:
+            out.raw_usage["usage_missing"] = "the server sent no usage in its stream"
         out.done_reason = finish
         out.wall_ns = clock.elapsed_ns()
         out.ttft_s = clock.ttft_s()
         out.answer_text = "".join(answer)
         out.thinking_text = "".join(thinking)
         return out
+
+    def _read_whole(self, body: bytes, out: Completion, clock: Clock, answer: list[str],
+                    thinking: list[str]) -> tuple[str | None, bool]:
+        try:
+            obj = json.loads(body)
+        except ValueError:
+            out.failure = BackendFailure("transport", "stream_error",
+                                         f"unparseable response: {body[:200]!r}")
+            return None, False
+        # A whole response has the shape of one chunk with 'message' in place of 'delta'.
+        for choice in obj.get("choices") or []:
+            if "message" in choice:
+                choice["delta"] = choice.pop("message")
+        finish = self._read_chunk(obj, out, clock, answer, thinking)
+        clock.first_token_ns = None  # no stream, no time-to-first-token
+        return finish, True
 
     def _read_chunk(self, chunk: dict[str, Any], out: Completion, clock: Clock,
                     answer: list[str], thinking: list[str]) -> str | None:

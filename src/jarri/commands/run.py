@@ -63,6 +63,9 @@ def _print_dry_run(p: PreparedSweep) -> None:
               help="Ollama endpoint.  [default: chat]")
 @click.option("--openai-endpoint", type=click.Choice(["chat", "completions"]),
               help="OpenAI-compatible endpoint; 'completions' for base models.  [default: chat]")
+@click.option("--openai-stream/--no-openai-stream", default=None,
+              help="Stream from the OpenAI-compatible server (TTFT measured); turn off for "
+                   "servers that send no usage in streams.  [default: stream]")
 @click.option("--keep-alive", help="Ollama keep_alive between runs.  [default: 10m]")
 @click.option("--sweep", help="Sweep name; reruns with the same name resume.  "
               "[default: default@<host>]")

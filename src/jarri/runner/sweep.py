@@ -75,7 +75,8 @@ def prepare(cfg: SweepConfig) -> PreparedSweep:
     registry = SuiteRegistry([Path(d) for d in cfg.suite_dirs])
     experiments = [registry.load(e) for e in cfg.experiments]
     backend = make_backend(cfg.backend, base_url=cfg.base_url, keep_alive=cfg.keep_alive,
-                           ollama_api=cfg.ollama_api, openai_endpoint=cfg.openai_endpoint)
+                           ollama_api=cfg.ollama_api, openai_endpoint=cfg.openai_endpoint,
+                           openai_stream=cfg.openai_stream)
     version = backend.version()
     infos = {m: backend.model_info(m) for m in cfg.models}
     options = GenerationOptions(temperature=cfg.temperature, seed=cfg.seed, top_k=cfg.top_k,
