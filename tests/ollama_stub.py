@@ -112,7 +112,8 @@ class Handler(BaseHTTPRequestHandler):
         if model in ("ok:1b", "hybrid:1b"):
             return self._stream([*(chunk(model, w) for w in words), final(model)])
         if model == "think:1b":
-            return self._stream([chunk(model, "", "The user asks"), chunk(model, "", " for a city."),
+            return self._stream([chunk(model, "", "The user asks"),
+                                 chunk(model, "", " for a city."),
                                  *(chunk(model, w) for w in words),
                                  final(model, eval_count=9)])
         if model == "length:1b":

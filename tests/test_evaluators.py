@@ -33,7 +33,8 @@ def test_exact_garbage_scores_zero(answer: str, stage: str, ftype: str) -> None:
 
 @pytest.mark.parametrize(("answer", "value"), [
     ("12", 12.0), ("12.", 12.0), ("The answer is 12", 12.0), ("1,234", 1234.0),
-    ("-3.5 degrees", -3.5), ("```\n48\n```", 48.0), ("7 + 5 = 12", 12.0), ("7 + 5 = 14\n\nExplanation", 14.0),
+    ("-3.5 degrees", -3.5), ("```\n48\n```", 48.0), ("7 + 5 = 12", 12.0),
+    ("7 + 5 = 14\n\nExplanation", 14.0),
 ])
 def test_extract_number(answer: str, value: float) -> None:
     assert extract_number(answer) == value

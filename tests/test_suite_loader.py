@@ -17,7 +17,10 @@ def write(folder: Path, name: str, text: str) -> None:
     (folder / name).write_text(text, encoding="utf-8")
 
 
-def native(folder: Path, tasks: str, header: str = 'experiment_id = "x_v1"\nrevision = 1\n') -> Path:
+HEADER = 'experiment_id = "x_v1"\nrevision = 1\n'
+
+
+def native(folder: Path, tasks: str, header: str = HEADER) -> Path:
     write(folder, "experiment.toml", header + tasks)
     return folder
 
@@ -85,7 +88,8 @@ def test_real_upstream_experiment_loads() -> None:
 @pytest.mark.parametrize(("body", "expected"), [
     (GOOD_TASK.replace('evaluator = "exact"', 'evaluator = "nope"'),
      "field 'tasks[0].evaluator': unknown evaluator 'nope'"),
-    (GOOD_TASK.replace('task_family = "fact"\n', ""), "field 'tasks[0].task_family': Field required"),
+    (GOOD_TASK.replace('task_family = "fact"\n', ""),
+     "field 'tasks[0].task_family': Field required"),
     (GOOD_TASK.replace('prompt = "Capital of Italy? Reply with the city only."',
                        'prompt_file = "missing.txt"'),
      "field 'tasks[0].prompt_file': file 'missing.txt' does not exist"),

@@ -34,11 +34,14 @@ def failure_for_status(status: int, body: bytes) -> BackendFailure:
 
 def failure_for_exception(exc: httpx.HTTPError, base_url: str) -> BackendFailure:
     if isinstance(exc, httpx.TimeoutException):
-        return BackendFailure("transport", "timeout", f"no answer in time from {base_url}: {exc}")
+        return BackendFailure("transport", "timeout",
+                              f"no answer in time from {base_url}: {exc}")
     if isinstance(exc, httpx.ConnectError | httpx.RemoteProtocolError | httpx.ReadError):
         return BackendFailure("transport", "connection_error", f"{base_url}: {exc}")
-    return BackendFailure("transport", "connection_error", f"{base_url}: {type(exc).__name__}: {exc}")
+    return BackendFailure("transport", "connection_error",
+                          f"{base_url}: {type(exc).__name__}: {exc}")
 
 
 def deadline_failure(timeout_s: float) -> BackendFailure:
-    return BackendFailure("transport", "timeout", f"run exceeded the per-run timeout of {timeout_s:g} s")
+    return BackendFailure("transport", "timeout",
+                          f"run exceeded the per-run timeout of {timeout_s:g} s")

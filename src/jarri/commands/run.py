@@ -73,7 +73,8 @@ def _print_dry_run(p: PreparedSweep) -> None:
               help="Start a new sweep (new run keys) instead of resuming.")
 @click.option("--max-output-tokens", type=int, help="Output-token cap per run, unless the task "
               "sets its own.  [default: 256 tokens]")
-@click.option("--num-ctx", type=int, help="Context size sent to the backend.  [default: 2048 tokens]")
+@click.option("--num-ctx", type=int,
+              help="Context size sent to the backend.  [default: 2048 tokens]")
 @click.option("--seed", type=int, help="Sampling seed.  [default: 42]")
 @click.option("--temperature", type=float, help="Sampling temperature.  [default: 0.0]")
 @click.option("--top-k", type=int, help="[default: 1 (greedy)]")

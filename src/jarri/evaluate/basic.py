@@ -77,7 +77,8 @@ def evaluate_numeric(answer: str, ground_truth: Any, params: dict[str, Any],
     present = Check("number_present", got is not None, weight=0.0,
                     detail=f"first line: {first_line(answer)[:120]!r}")
     correct = Check("value_correct", got is not None and abs(got - value) <= tol,
-                    detail=f"expected {value:g} ± {tol:g}, got {got if got is None else f'{got:g}'}")
+                    detail=f"expected {value:g} ± {tol:g}, got "
+                           f"{'no number' if got is None else f'{got:g}'}")
     if not answer.strip():
         return build_report([present, correct], pass_threshold=pass_threshold, extracted=None,
                             failure_stage="generation", failure_type="empty_output")

@@ -64,9 +64,7 @@ def parse_line(raw: bytes) -> RunRecord | str:
 def iter_lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
     """(line number, bytes without newline, is the last line unterminated)."""
     with open(path, "rb") as fh:
-        lineno = 0
-        for raw in fh:
-            lineno += 1
+        for lineno, raw in enumerate(fh, start=1):
             terminated = raw.endswith(b"\n")
             yield lineno, raw.rstrip(b"\r\n"), not terminated
 

@@ -49,7 +49,7 @@ class RunRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     # --- provenance
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     run_id: str = Field(description="Unique per record: run_key + '-' + attempt.")
     run_key: str = Field(description="sha256 of the measurement cell (see ledger/identity.py).")
     attempt: int = Field(default=1, ge=1, description="1 for the first record of a key.")

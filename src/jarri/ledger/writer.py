@@ -27,7 +27,7 @@ class LedgerWriter:
     def open(self) -> LedgerWriter:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fh = open(self.path, "ab")
+            fh = open(self.path, "ab")  # noqa: SIM115 - held open for the whole sweep
         except OSError as exc:
             raise LedgerError(f"cannot open ledger {self.path}: {exc.strerror}",
                               hint="check that the workspace folder is writable") from exc

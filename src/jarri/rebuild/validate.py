@@ -48,7 +48,7 @@ def _reason(raw: bytes, parsed: str) -> str:
         obj = json.loads(raw)
     except ValueError:
         return parsed
-    if isinstance(obj, dict) and "schema_version" not in obj and _UPSTREAM_KEYS <= obj.keys():
+    if isinstance(obj, dict) and "schema_version" not in obj and obj.keys() >= _UPSTREAM_KEYS:
         return "a row of the original Jarri project: its import lands with the rebuild chain"
     return parsed
 

@@ -26,7 +26,6 @@ from jarri.runner.record_builder import SweepContext, build_record
 from jarri.runner.resume import LedgerState
 from jarri.runner.signals import SignalGuard
 
-
 # A server-reported load at least this long means the model was (re)loaded in the run.
 COLD_LOAD_S = 0.25
 WARMUP_PROMPT = "Hello."

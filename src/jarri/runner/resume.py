@@ -13,7 +13,8 @@ RETRYABLE = frozenset({"backend_error", "timeout"})
 
 @dataclass
 class LedgerState:
-    latest: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # key->(attempt,id,status)
+    # run_key -> (latest attempt, its run_id, its status)
+    latest: dict[str, tuple[int, str, str]] = field(default_factory=dict)
     quarantined: list[Quarantined] = field(default_factory=list)
     torn_tail: list[str] = field(default_factory=list)
 

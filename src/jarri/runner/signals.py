@@ -15,7 +15,7 @@ from typing import Any
 
 from jarri.errors import SweepInterrupted
 
-_EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
+_EXIT: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class SignalGuard:

@@ -42,10 +42,8 @@ def _read_manifest(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
     except OSError as exc:
         return None, [f"{path}: cannot read: {exc.strerror}"]
     try:
-        if path.suffix == ".toml":
-            data = tomllib.loads(raw.decode("utf-8"))
-        else:
-            data = json.loads(raw)
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
         return None, [f"{path}: not valid {path.suffix[1:].upper()}: {exc}"]
     if not isinstance(data, dict):
@@ -53,7 +51,8 @@ def _read_manifest(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
     return data, []
 
 
-def _safe_child(folder: Path, rel: str, manifest: Path, field: str) -> tuple[Path | None, str | None]:
+def _safe_child(folder: Path, rel: str, manifest: Path,
+                field: str) -> tuple[Path | None, str | None]:
     """Resolve a file named in a manifest, refusing absolute paths and escapes from the folder."""
     p = Path(rel)
     if p.is_absolute() or ".." in p.parts:

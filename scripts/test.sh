@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The one gate: install the dev environment if needed, then lint (ruff), types (mypy) and the
+# whole test suite (pytest). README's test command and .ci/run both call this script.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+# llama.cpp is compiled by pip (about 10 minutes on 2 cores, then cached as a wheel); these
+# flags skip the parts of llama.cpp this project does not use.
+export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DGGML_NATIVE=OFF}"
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -r requirements-dev.txt
+
+echo "== ruff"
+.venv/bin/ruff check src tests perf
+echo "== mypy"
+.venv/bin/mypy
+echo "== pytest"
+.venv/bin/python -m pytest "$@"
