@@ -23,6 +23,7 @@ from jarri.backends.base import (
     ModelInfo,
     Residency,
 )
+from jarri.backends.http_errors import deadline_failure
 from jarri.backends.model_registry import REGISTRY, resolve_model
 from jarri.errors import BackendUnavailable, UnknownModel
 
@@ -185,9 +186,7 @@ class LlamaCppBackend:
                 reason = "length"
                 break
             if time.monotonic() > deadline:
-                out.failure = BackendFailure(
-                    "transport", "timeout",
-                    f"run exceeded the per-run timeout of {timeout_s:g} s")
+                out.failure = deadline_failure(timeout_s)
                 break
         out.wall_ns = clock.elapsed_ns()
         out.ttft_s = clock.ttft_s()
