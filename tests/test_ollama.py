@@ -147,3 +147,21 @@ def test_sweep_through_cli_records_every_shape(stub: StubServer, tmp_path) -> No
     assert all(x.residency == "hybrid" for x in by_model["hybrid:1b"])
     th = [x for x in by_model["think:1b"] if x.task_id == "capital_france"][0]
     assert th.thinking_chars == len("The user asks for a city.") and th.thinking_sha256
+
+
+def test_retry_failed_adds_attempts_that_supersede(stub: StubServer, tmp_path) -> None:  # noqa: ANN001
+    from jarri.ledger.reader import read_ledger
+
+    args = ("run", "--backend", "ollama", "--base-url", stub.url, "--models", "boom:1b",
+            "--workspace", str(tmp_path))
+    assert run_jarri(*args).returncode == 0
+    again = run_jarri(*args)
+    assert "nothing to run" in again.stdout
+    retry = run_jarri(*args, "--retry-failed")
+    assert retry.returncode == 0 and "0 already in the ledger, 6 to run" in retry.stdout
+    recs = read_ledger(tmp_path / "benchmarks/smoke_v1/llm_benchmark_runs.jsonl").records
+    first = {r.run_key: r for r in recs if r.attempt == 1}
+    second = [r for r in recs if r.attempt == 2]
+    assert len(first) == 6 and len(second) == 6
+    assert all(r.supersedes == first[r.run_key].run_id for r in second)
+    assert len({r.run_id for r in recs}) == 12
