@@ -7,9 +7,10 @@ per-run deadline between tokens. Timings come from llama.cpp's own perf counters
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import hashlib
 import json
-import logging
 import os
 import time
 from pathlib import Path
@@ -33,6 +34,7 @@ _FILE_TYPES = {0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9
                15: "Q4_K_M", 16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K", 32: "BF16"}
 
 
+@functools.cache
 def _import_llama() -> Any:
     try:
         import llama_cpp
@@ -42,7 +44,21 @@ def _import_llama() -> Any:
             hint="pip install 'jarri[llamacpp]' (compiles llama.cpp, about 10 minutes), or "
                  "use --backend ollama / --backend openai",
         ) from exc
+    # llama.cpp writes notes about its caches to stderr on every load, at levels the Python
+    # wrapper shows even when verbose=False; failures surface as exceptions or empty output,
+    # so its log is dropped (a module-level callback keeps the ctypes function alive).
+    llama_cpp.llama_log_set(_quiet_log(llama_cpp), ctypes.c_void_p(0))
     return llama_cpp
+
+
+_LOG_CALLBACK: Any = None
+
+
+def _quiet_log(llama_cpp: Any) -> Any:
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is None:
+        _LOG_CALLBACK = llama_cpp.llama_log_callback(lambda level, text, user_data: None)
+    return _LOG_CALLBACK
 
 
 def file_digest(path: Path) -> str:
@@ -146,9 +162,6 @@ class LlamaCppBackend:
         except (ValueError, RuntimeError) as exc:
             raise UnknownModel(f"llama.cpp cannot load '{path}': {exc}",
                                hint="check that the file is a valid GGUF model") from exc
-        # llama.cpp logs informational notes at error level through this logger; failures
-        # surface as Python exceptions or empty output, so the log is muted.
-        logging.getLogger("llama-cpp-python").setLevel(logging.CRITICAL)
         self._template = template
         self._loaded = (model, num_ctx)
         return time.perf_counter() - t0
