@@ -1,11 +1,8 @@
-"""``jarri rebuild``: validate every ledger and write what can be derived from them."""
+"""``jarri rebuild``: ledgers -> DuckDB -> every JSON surface in benchmark_ui/data/."""
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import time
 from importlib import resources
 from pathlib import Path
 
@@ -13,15 +10,8 @@ import click
 
 from jarri.commands.console import out
 from jarri.paths import Workspace
-from jarri.rebuild.validate import validate_ledgers
-
-
-def _write_json_atomic(path: Path, obj: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(obj, sort_keys=True, indent=1, ensure_ascii=False) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
+from jarri.surfaces.build import RebuildResult
+from jarri.surfaces.build import rebuild as run_rebuild
 
 
 def install_ui(ws: Workspace) -> None:
@@ -33,36 +23,52 @@ def install_ui(ws: Workspace) -> None:
             shutil.copyfile(f, ws.ui / f.name)
 
 
+def print_summary(r: RebuildResult, quiet: bool) -> None:
+    out.print(
+        f"rebuild {len(r.ledgers)} ledger(s): {r.rows_total} rows read, {r.rows_used} used, "
+        f"{r.rows_quarantined} quarantined, {r.rows_duplicate} duplicate(s), "
+        f"{r.rows_superseded} superseded; {r.imported} imported from the original project",
+        markup=False)
+    out.print(f"data    {r.models} model(s), {r.tasks} task(s), {r.gpus} GPU(s), "
+              f"{r.power_levels} power level(s); {r.files} files in {r.data_dir}", markup=False)
+    out.print(f"digest  source {r.source_digest[:16]}  output {r.output_digest[:16]}  "
+              f"({r.seconds:.2f} s)", markup=False)
+    if not quiet:
+        for q in r.quarantined[:20]:
+            out.print(f"  quarantined {q.file}:{q.line}: {q.reason}", markup=False)
+        if len(r.quarantined) > 20:
+            out.print(f"  ... and {len(r.quarantined) - 20} more (see "
+                      f"{r.data_dir / 'verification' / 'quarantine.json'})", markup=False)
+
+
 @click.command()
 @click.option("--workspace", "-w", type=click.Path(file_okay=False, path_type=Path),
               default=Path("."), show_default=True,
               help="Folder holding benchmarks/ and benchmark_ui/.")
 @click.option("--ledger", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False,
-              path_type=Path), help="Another ledger file to include (e.g. another host's).")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
-def rebuild(workspace: Path, extra: tuple[Path, ...], quiet: bool) -> None:
-    """Read every ledger under benchmarks/ (plus --ledger files), validate each line, and
-    write the summary to benchmark_ui/data/ledger_summary.json.
+              path_type=Path), help="Another ledger file to merge (e.g. another host's); "
+              "repeatable. Runs are deduplicated by run id.")
+@click.option("--import-jarri", "imports", multiple=True,
+              type=click.Path(exists=True, path_type=Path),
+              help="The original Jarri project's benchmarks/ folder (or one experiment "
+                   "folder) to import; repeatable. Its rows in ./benchmarks are found anyway.")
+@click.option("--suite-dir", "suite_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Extra experiment folder for the task registry; repeatable.")
+@click.option("--threads", type=int, default=None,
+              help="DuckDB threads (results do not depend on it).  [default: all cores]")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary lines.")
+def rebuild(workspace: Path, extra: tuple[Path, ...], imports: tuple[Path, ...],
+            suite_dirs: tuple[Path, ...], threads: int | None, quiet: bool) -> None:
+    """Read every ledger under benchmarks/ (plus --ledger files and --import-jarri folders),
+    validate each line, and write every surface to benchmark_ui/data/.
 
-    Bad lines are quarantined with file, line and reason; the rebuild never stops on them.
-    (The full DuckDB surfaces arrive with the rebuild chain.)
+    Bad lines are quarantined with file, line and reason (verification/quarantine.json);
+    the rebuild never stops on them. The same inputs always give byte-identical files.
     """
-    t0 = time.perf_counter()
     ws = Workspace(workspace)
-    summary = validate_ledgers([*ws.ledgers(), *extra])
-    _write_json_atomic(ws.ui_data / "ledger_summary.json", summary.as_json())
+    result = run_rebuild(ws, extra_ledgers=extra, import_paths=imports, suite_dirs=suite_dirs,
+                         threads=threads)
     install_ui(ws)
-    took = time.perf_counter() - t0
-    out.print(f"rebuild {len(summary.ledgers)} ledger(s): {summary.rows_read} rows read, "
-              f"{summary.rows_used} used, {len(summary.quarantined)} quarantined, "
-              f"{summary.duplicates} duplicate(s); {len(summary.models)} model(s), "
-              f"{len(summary.tasks)} task(s); digest {summary.source_digest[:12]}; "
-              f"{took:.2f} s", markup=False)
-    if not quiet:
-        for q in summary.quarantined[:20]:
-            out.print(f"  quarantined {q.file}:{q.line}: {q.reason}", markup=False)
-        if len(summary.quarantined) > 20:
-            out.print(f"  ... and {len(summary.quarantined) - 20} more (see "
-                      f"{ws.ui_data / 'ledger_summary.json'})", markup=False)
+    print_summary(result, quiet)
     out.print(f"ui      open it with: cd {ws.ui} && python3 -m http.server 8000   "
               "(or: jarri serve)", markup=False)

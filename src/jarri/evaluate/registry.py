@@ -23,6 +23,7 @@ class Evaluator:
     version: str
     evaluate: EvalFn
     problems: CheckFn
+    checks: tuple[str, ...] = ()  # the checks it reports, for the task registry
 
     @property
     def ref(self) -> str:
@@ -30,8 +31,10 @@ class Evaluator:
 
 
 EVALUATORS: dict[str, Evaluator] = {
-    "exact": Evaluator("exact", "1", basic.evaluate_exact, basic.exact_problems),
-    "numeric": Evaluator("numeric", "1", basic.evaluate_numeric, basic.numeric_problems),
+    "exact": Evaluator("exact", "1", basic.evaluate_exact, basic.exact_problems,
+                       ("answer_present", "answer_matches")),
+    "numeric": Evaluator("numeric", "1", basic.evaluate_numeric, basic.numeric_problems,
+                         ("number_present", "value_correct")),
 }
 
 

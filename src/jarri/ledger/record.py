@@ -54,6 +54,12 @@ class RunRecord(BaseModel):
     run_key: str = Field(description="sha256 of the measurement cell (see ledger/identity.py).")
     attempt: int = Field(default=1, ge=1, description="1 for the first record of a key.")
     supersedes: str | None = Field(default=None, description="run_id this record replaces.")
+    imported_from: str | None = Field(
+        default=None, description="For rows imported from another tool: its format name.")
+    import_flags: list[str] = Field(
+        default_factory=list, description="What the importer could not vouch for.")
+    answer_file: str | None = Field(
+        default=None, description="Imported rows: the answer file, relative to the ledger.")
     sweep_id: str
     started_at: AwareDatetime = Field(description="UTC, request about to be sent.")
     finished_at: AwareDatetime = Field(description="UTC, evaluation done.")
@@ -77,7 +83,8 @@ class RunRecord(BaseModel):
     model_format: str | None
     model_quantization: str | None
     model_parameter_size: str | None
-    options: GenerationOptionsRecord
+    options: GenerationOptionsRecord | None = Field(
+        description="Exactly what was sent; null only for imported rows whose tool sent none.")
     repeat_index: int = Field(ge=1)
 
     # --- power limit (null when no limit was requested)

@@ -1,0 +1,71 @@
+"""DuckDB in-process: load the normalised rows with declared types, run the named queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from string import Template
+from typing import Any
+
+import duckdb
+
+from jarri.analysis.metrics import select_list
+from jarri.errors import JarriError
+from jarri.rebuild.columns import duckdb_columns_struct
+
+
+class AnalysisError(JarriError):
+    """DuckDB failed on the rebuild's own queries (a bug, not bad input)."""
+
+
+def sql_text(name: str) -> str:
+    return (resources.files("jarri") / "analysis" / "sql" / f"{name}.sql").read_text("utf-8")
+
+
+class Analysis:
+    def __init__(self, rows_file: Path, *, threads: int | None = None,
+                 memory_limit: str = "1GB", temp_dir: Path | None = None) -> None:
+        self.con = duckdb.connect(":memory:")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        if temp_dir is not None:
+            self.con.execute(f"SET temp_directory = '{temp_dir.as_posix()}'")
+        path = rows_file.as_posix().replace("'", "''")
+        try:
+            self.con.execute(
+                f"CREATE TABLE raw_runs AS SELECT * FROM read_json('{path}', "
+                f"format = 'newline_delimited', columns = {duckdb_columns_struct()}, "
+                "maximum_object_size = 67108864)")
+            self.con.execute(sql_text("00_runs"))
+        except duckdb.Error as exc:
+            raise AnalysisError(f"loading the normalised rows into DuckDB failed: {exc}") \
+                from exc
+
+    def query(self, name: str, **params: str) -> list[dict[str, Any]]:
+        sql = Template(sql_text(name)).substitute(metrics=select_list(), **params)
+        try:
+            cur = self.con.execute(sql)
+        except duckdb.Error as exc:
+            raise AnalysisError(f"query {name}.sql failed: {exc}") from exc
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def iter_query(self, name: str, batch: int = 5000) -> Iterator[dict[str, Any]]:
+        """Rows one at a time (fetched in batches), for results too big to hold at once."""
+        try:
+            cur = self.con.execute(sql_text(name))
+        except duckdb.Error as exc:
+            raise AnalysisError(f"query {name}.sql failed: {exc}") from exc
+        cols = [d[0] for d in cur.description]
+        while chunk := cur.fetchmany(batch):
+            for row in chunk:
+                yield dict(zip(cols, row, strict=True))
+
+    def scalar(self, sql: str) -> Any:
+        row = self.con.execute(sql).fetchone()
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,89 @@
+"""The metric set of every slice (surfaces.md), as SQL over the ``runs`` table, and the
+plain-language formulas the envelope carries.
+
+Sums are over integer columns (micro-points, milli-joules, micro-seconds, nanoseconds), so
+they are exact; each ratio is a ratio of sums, never a mean of per-run ratios.
+"""
+
+from __future__ import annotations
+
+# Filters reused below.
+_E = "energy_valid"
+_T = "output_tokens IS NOT NULL"
+_S = "COALESCE(score_micro, 0)"
+
+METRICS_SQL: dict[str, str] = {
+    "runs": "COUNT(*)",
+    "avg_score_percent": f"SUM({_S}) / COUNT(*) / 1e6",
+    "success_rate": "COUNT(*) FILTER (WHERE passed) / COUNT(*)",
+    "fully_correct_rate": "COUNT(*) FILTER (WHERE fully_correct) / COUNT(*)",
+    "completion_rate": "COUNT(*) FILTER (WHERE completed) / COUNT(*)",
+    "hard_failure_rate": "COUNT(*) FILTER (WHERE hard_failure) / COUNT(*)",
+    "avg_energy_j": f"SUM(energy_net_mj) FILTER (WHERE {_E}) "
+                    f"/ NULLIF(COUNT(*) FILTER (WHERE {_E}), 0) / 1e3",
+    "energy_coverage": f"COUNT(*) FILTER (WHERE {_E}) / COUNT(*)",
+    "tokens_per_second": f"SUM(output_tokens) FILTER (WHERE {_T} AND eval_us > 0) * 1e6 "
+                         f"/ NULLIF(SUM(eval_us) FILTER (WHERE {_T} AND eval_us > 0), 0)",
+    "e2e_tokens_per_second": f"SUM(output_tokens) FILTER (WHERE {_T}) * 1e9 "
+                             f"/ NULLIF(SUM(wall_ns) FILTER (WHERE {_T}), 0)",
+    "avg_output_tokens": f"SUM(output_tokens) / NULLIF(COUNT(*) FILTER (WHERE {_T}), 0)",
+    "avg_total_tokens": "SUM(prompt_tokens + output_tokens) / NULLIF(COUNT(*) FILTER "
+                        "(WHERE prompt_tokens IS NOT NULL AND output_tokens IS NOT NULL), 0)",
+    "joules_per_output_token": f"SUM(energy_net_mj) FILTER (WHERE {_E} AND {_T}) / 1e3 "
+                               f"/ NULLIF(SUM(output_tokens) FILTER (WHERE {_E} AND {_T}), 0)",
+    "output_tokens_per_joule": f"SUM(output_tokens) FILTER (WHERE {_E} AND {_T}) * 1e3 "
+                               f"/ NULLIF(SUM(energy_net_mj) FILTER (WHERE {_E} AND {_T}), 0)",
+    "score_per_100_output_tokens": f"100 * SUM({_S}) FILTER (WHERE {_T}) / 1e6 "
+                                   f"/ NULLIF(SUM(output_tokens) FILTER (WHERE {_T}), 0)",
+    "score_per_output_token": f"SUM({_S}) FILTER (WHERE {_T}) / 1e6 "
+                              f"/ NULLIF(SUM(output_tokens) FILTER (WHERE {_T}), 0)",
+    "score_per_wh": f"SUM({_S}) FILTER (WHERE {_E}) / 1e6 "
+                    f"/ NULLIF(SUM(energy_net_mj) FILTER (WHERE {_E}) / 3.6e6, 0)",
+    "energy_per_success_j": f"SUM(energy_net_mj) FILTER (WHERE {_E}) / 1e3 "
+                            f"/ NULLIF(COUNT(*) FILTER (WHERE {_E} AND passed), 0)",
+    "passed_runs": "COUNT(*) FILTER (WHERE passed)",
+    "energy_runs": f"COUNT(*) FILTER (WHERE {_E})",
+    "total_energy_j": f"SUM(energy_net_mj) FILTER (WHERE {_E}) / 1e3",
+    "total_output_tokens": "SUM(output_tokens)",
+    "skipped_output_tokens": f"COUNT(*) FILTER (WHERE NOT ({_T}))",
+    "skipped_eval_s": "COUNT(*) FILTER (WHERE eval_us IS NULL)",
+    "skipped_energy": f"COUNT(*) FILTER (WHERE NOT {_E})",
+}
+
+DEFINITIONS: dict[str, str] = {
+    "runs": "number of run records in the slice",
+    "avg_score_percent": "mean of score_percent (0-100); a run with no score (e.g. the "
+                         "backend failed) counts as 0",
+    "success_rate": "fraction of runs the evaluator passed (passed = true; not HTTP success)",
+    "fully_correct_rate": "fraction of runs with score 100",
+    "completion_rate": "fraction of runs where the backend produced output",
+    "hard_failure_rate": "fraction of runs whose output was structurally unusable",
+    "avg_energy_j": "mean energy_net_j (J, net of idle) over runs with valid energy",
+    "energy_coverage": "fraction of runs with valid energy (confidence high/medium/low, "
+                       "residency policy met)",
+    "tokens_per_second": "Σ output_tokens / Σ eval_s (decode speed, ratio of sums)",
+    "e2e_tokens_per_second": "Σ output_tokens / Σ wall_s (client clock, ratio of sums)",
+    "avg_output_tokens": "mean output_tokens (thinking included) over runs that report it",
+    "avg_total_tokens": "mean of prompt_tokens + output_tokens",
+    "joules_per_output_token": "Σ energy_net_j / Σ output_tokens (J/token; valid-energy runs)",
+    "output_tokens_per_joule": "Σ output_tokens / Σ energy_net_j (tokens/J; valid-energy runs)",
+    "score_per_100_output_tokens": "100 × Σ score_percent / Σ output_tokens",
+    "score_per_output_token": "Σ score_percent / Σ output_tokens",
+    "score_per_wh": "Σ score_percent / (Σ energy_net_j / 3600) (points per Wh; "
+                    "valid-energy runs)",
+    "energy_per_success_j": "Σ energy_net_j / number of passed runs (J; valid-energy runs; "
+                            "null if none passed)",
+    "output_token_waste": "avg_output_tokens / the smallest avg_output_tokens among the "
+                          "compared rows (1.00x = best)",
+    "score_per_wh_vs_best": "score_per_wh / the largest score_per_wh among the compared rows "
+                            "(1.00x = best)",
+    "coverage": "tasks this row ran / tasks in the compared set",
+    "skipped_output_tokens": "runs left out of token metrics because the server reported no "
+                             "token count",
+    "skipped_energy": "runs left out of energy metrics (no valid energy under the policy)",
+}
+
+
+def select_list(prefix: str = "") -> str:
+    """The metric columns for a SELECT, e.g. in a GROUP BY over ``runs``."""
+    return ",\n  ".join(f"{expr} AS {prefix}{name}" for name, expr in METRICS_SQL.items())

@@ -1,0 +1,233 @@
+"""Importer for the original Jarri project's artifacts (its 65-key ledger rows and reports).
+
+What it repairs (docs/import.md):
+- reports are found by *file name* inside the experiment folder, never by the absolute path
+  the original stored;
+- the original overwrote reports and answers on every re-run while its ledger appended, so
+  several rows can point at one report: every such row is flagged ``report_overwritten``, and
+  a report whose score differs from the row's is not used for that row's failure labels;
+- ``success`` meant "the HTTP call worked": it becomes ``completed``, never ``passed``;
+- its energy came from sampling ``nvidia-smi`` every 0.2 s, which under-reads short runs by
+  30–80 %: the method is recorded as such and the confidence is at most ``low``;
+- its failure labels are mapped onto this project's taxonomy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from jarri.evaluate.taxonomy import STAGES
+from jarri.ledger.identity import run_key
+from jarri.ledger.record import RunRecord
+
+FORMAT = "upstream_jarri"
+ENERGY_METHOD = "upstream_nvidia_smi_sampled_v1"
+# Keys only the original's rows carry (and no schema_version).
+SIGNATURE = frozenset({"timestamp_utc", "llm_energy_joules", "evaluation_score_percent"})
+
+_TYPE_MAP = {
+    "semantic_error": "wrong_answer",
+    "format_violation": "format_violation",
+    "invalid_json": "format_violation",
+    "constraint_violation": "constraint_violation",
+    "parse_error": "parse_failure",
+    "parse_failure": "parse_failure",
+    "runtime_error": "runtime_error",
+    "execution_error": "runtime_error",
+    "timeout": "execution_timeout",
+    "empty_output": "empty_output",
+    "empty_answer": "empty_output",
+    "hallucination": "hallucinated_fact",
+}
+
+
+def looks_upstream(obj: dict[str, Any]) -> bool:
+    return "schema_version" not in obj and obj.keys() >= SIGNATURE
+
+
+def report_stem(row: dict[str, Any]) -> str:
+    """<tdp>_<model with ':' and '/' as '_'>_<task_id>_run<run_index>, as the original names
+    its report and answer files."""
+    model = str(row.get("model", "")).replace(":", "_").replace("/", "_")
+    tdp, task, run = row.get("power_limit_request"), row.get("task_id"), row.get("run_index")
+    return f"{tdp}_{model}_{task}_run{run}"
+
+
+def _report_name(row: dict[str, Any]) -> str:
+    stored = row.get("evaluation_report_path")
+    if isinstance(stored, str) and stored.strip():
+        return stored.replace("\\", "/").rsplit("/", 1)[-1]  # the name, never the location
+    return f"{report_stem(row)}_report.json"
+
+
+def map_failure(stage: Any, ftype: Any) -> tuple[str | None, str | None]:
+    if not isinstance(stage, str) or stage not in STAGES:
+        return None, None
+    mapped = _TYPE_MAP.get(str(ftype), str(ftype))
+    if mapped not in STAGES[stage]:
+        mapped = STAGES[stage][0]
+    return stage, mapped
+
+
+@dataclass
+class ImportedRow:
+    line: int
+    record: RunRecord | None
+    reason: str | None
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _load_report(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]]) -> list[ImportedRow]:
+    """Map the original's rows of one ledger file (line number, raw line, parsed object)."""
+    folder = ledger.parent
+    manifest = _manifest(folder)
+    names = {t.get("task_id"): t.get("task_name") for t in manifest.get("tasks", [])
+             if isinstance(t, dict)}
+    shared = Counter(_report_name(obj) for _, _, obj in rows)
+    out = []
+    for line, raw, obj in rows:
+        try:
+            rec = _to_record(obj, raw, folder, manifest, names, shared)
+            out.append(ImportedRow(line, rec, None))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"])
+            out.append(ImportedRow(line, None, f"original Jarri row cannot be imported: field "
+                                               f"'{loc}': {first['msg']}"))
+        except (KeyError, TypeError, ValueError) as exc:
+            out.append(ImportedRow(line, None,
+                                   f"original Jarri row cannot be imported: {exc!r}"))
+    return out
+
+
+def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str, Any],
+               names: dict[Any, Any], shared: Counter[str]) -> RunRecord:
+    flags: list[str] = []
+    report_name = _report_name(obj)
+    if shared[report_name] > 1:
+        flags.append("report_overwritten")
+    report = _load_report(folder / "reports" / report_name)
+    score = _num(obj.get("evaluation_score_percent"))
+    if report is None:
+        flags.append("report_missing")
+    else:
+        rscore = _num((report.get("score") or {}).get("score_percent"))
+        if score is None:
+            score = rscore
+        elif rscore is not None and abs(rscore - score) > 1e-6:
+            flags.append("report_score_mismatch")
+            report = None  # it belongs to another run: its labels are not this row's
+    answer = folder / "answers" / f"{report_stem(obj)}.txt"
+    duration = _num(obj.get("duration_seconds")) or 0.0
+    finished = datetime.fromisoformat(str(obj["timestamp_utc"]))
+    out_tokens = obj.get("response_tokens")
+    tps = _num(obj.get("tokens_per_second"))
+    energy = _num(obj.get("llm_energy_joules"))
+    valid = obj.get("energy_valid") is True and energy is not None
+    request = obj.get("power_limit_request")
+    applied = _num(obj.get("power_limit_applied_watts"))
+    percent = _num(obj.get("power_limit_percent"))
+    fully = score is not None and score >= 100.0
+    stage = ftype = None
+    subtypes: list[str] = []
+    if not fully and report is not None:
+        stage, ftype = map_failure(report.get("failure_stage"), report.get("failure_type"))
+        subtypes = [str(s) for s in report.get("failure_subtype") or []]
+    residency = obj.get("gpu_residency_mode")
+    success = obj.get("success") is True
+    key = run_key(sweep_id=f"{FORMAT}:{folder.name}", experiment_id=str(obj["experiment_id"]),
+                  task_id=str(obj["task_id"]), prompt_sha256=str(obj.get("prompt_hash")),
+                  model=str(obj["model"]), model_digest=None, backend="ollama", options={},
+                  power_limit_request=None if request is None else str(request),
+                  repeat_index=int(obj.get("run_index") or 1))
+    original_class = obj.get("energy_confidence_class")
+    return RunRecord.model_validate({
+        "run_id": f"{FORMAT}-{hashlib.sha256(raw).hexdigest()[:32]}",
+        "run_key": key,
+        "imported_from": FORMAT,
+        "import_flags": flags,
+        "answer_file": f"answers/{answer.name}" if answer.is_file() else None,
+        "sweep_id": f"{FORMAT}:{folder.name}",
+        "started_at": finished - timedelta(seconds=duration),
+        "finished_at": finished,
+        "jarri_version": "original",
+        "host": "unknown",
+        "experiment_id": obj["experiment_id"],
+        "experiment_revision": int(manifest.get("revision") or 0),
+        "task_id": obj["task_id"],
+        "task_family": obj.get("task_family") or "unknown",
+        "task_name": names.get(obj["task_id"]) or obj["task_id"],
+        "prompt_sha256": obj.get("prompt_hash") or "",
+        "evaluator": f"upstream:{obj['evaluation_type']}" if obj.get("evaluation_type") else None,
+        "model": obj["model"],
+        "backend": "ollama",
+        "backend_version": None, "model_digest": None, "model_format": None,
+        "model_quantization": None, "model_parameter_size": None,
+        "options": None,
+        "repeat_index": int(obj.get("run_index") or 1),
+        "power_limit_request": None if request is None else str(request),
+        "power_limit_mode": obj.get("power_limit_mode") if obj.get("power_limit_mode") in
+        ("percent", "watts") else None,
+        "power_limit_target_w": _num(obj.get("power_limit_explicit_watts")),
+        "power_limit_applied_w": applied,
+        "power_limit_default_w": round(applied * 100.0 / percent, 3)
+        if applied and percent else None,
+        "gpu_name": obj.get("gpu_name"), "gpu_uuid": obj.get("gpu_uuid"),
+        "gpu_driver_version": obj.get("gpu_driver_version"),
+        "gpu_memory_total_mib": obj.get("gpu_memory_total_mb"),
+        "gpu_count": 1 if obj.get("gpu_name") else 0,
+        "gpu_indices": [obj["gpu_index"]] if isinstance(obj.get("gpu_index"), int) else [],
+        "residency": residency if residency in ("full_gpu", "hybrid", "cpu") else "unknown",
+        "wall_s": duration, "wall_ns": round(duration * 1e9),
+        "eval_s": out_tokens / tps if isinstance(out_tokens, int) and tps else None,
+        "cold_start": obj.get("cold_start") is True,
+        "prompt_tokens": obj.get("prompt_tokens"), "output_tokens": out_tokens,
+        "thinking_chars": obj.get("thinking_trace_chars") or 0,
+        "answer_chars": obj.get("final_answer_chars") or 0,
+        "energy_method": ENERGY_METHOD,
+        "energy_net_j": energy, "energy_net_mj": None if energy is None else round(energy * 1000),
+        "idle_power_w": _num(obj.get("idle_gpu_watts_discounted")),
+        "avg_power_w": _num(obj.get("gpu_avg_power_w")),
+        "peak_power_w": _num(obj.get("gpu_peak_power_w")),
+        "power_samples": obj.get("gpu_power_sample_count"),
+        "energy_window_s": duration or None,
+        "energy_confidence": "low" if valid else "invalid",
+        "energy_confidence_reason": (
+            "original method: nvidia-smi power.draw sampled every 0.2 s, which under-reads "
+            f"short runs by 30-80%; the original rated it '{original_class}'") if valid else
+        "the original marked this energy invalid",
+        "status": "ok" if success else "backend_error",
+        "completed": success,
+        "error": obj.get("error") or None,
+        "score_percent": score,
+        "passed": fully, "fully_correct": fully,
+        "hard_failure": obj.get("hard_failure") is True,
+        "failure_stage": stage, "failure_type": ftype, "failure_subtypes": subtypes,
+    })

@@ -1,0 +1,1 @@
+"""The JSON surfaces: the UI's only API. One envelope for all, written deterministically."""

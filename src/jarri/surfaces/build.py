@@ -1,0 +1,267 @@
+"""The rebuild: ledgers -> normalised rows -> DuckDB -> every surface, written atomically.
+
+Everything here is a pure function of the input files: no wall-clock time, fully ordered
+queries, exact integer sums, floats rounded to 6 decimals.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jarri.analysis.database import Analysis
+from jarri.analysis.metrics import DEFINITIONS
+from jarri.evaluate.taxonomy import HARD_STAGES, STAGES
+from jarri.ledger.reader import Quarantined
+from jarri.paths import Workspace
+from jarri.rebuild.columns import ENERGY_POLICY
+from jarri.rebuild.reader import ReadStats, read_ledgers
+from jarri.suite.registry import SuiteRegistry
+from jarri.surfaces import failures, pareto, registry, runs_pages
+from jarri.surfaces.relative import add_vs_best
+from jarri.surfaces.writer import SurfaceWriter
+
+SCHEMA_VERSION = 1
+
+POLICY: dict[str, Any] = {
+    **ENERGY_POLICY,
+    "model_comparison": "on the common task set (tasks every compared model ran at least "
+                        "once); each row states its coverage",
+    "passed": "the evaluator's verdict (score at or above the task's pass threshold); HTTP "
+              "success is 'completed'",
+    "duplicates": "identical lines count once; records sharing a run_id count once; records "
+                  "superseded by a later attempt are left out",
+}
+
+
+@dataclass
+class RebuildResult:
+    ledgers: list[str]
+    rows_total: int
+    rows_used: int
+    rows_quarantined: int
+    rows_duplicate: int
+    rows_superseded: int
+    imported: int
+    quarantined: list[Quarantined]
+    models: int
+    tasks: int
+    gpus: int
+    power_levels: int
+    files: int
+    output_digest: str
+    source_digest: str
+    seconds: float
+    data_dir: Path
+    notes: list[str] = field(default_factory=list)
+
+
+def _import_ledgers(paths: Sequence[Path]) -> list[Path]:
+    found: list[Path] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_file():
+            found.append(p)
+        else:
+            found.extend(sorted(p.rglob("llm_benchmark_runs.jsonl")))
+    return found
+
+
+def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
+            import_paths: Sequence[Path] = (), suite_dirs: Sequence[Path] = (),
+            threads: int | None = None) -> RebuildResult:
+    t0 = time.perf_counter()
+    ledgers = [*ws.ledgers(), *extra_ledgers, *_import_ledgers(import_paths)]
+    # Experiment folders beside the ledgers (the original layout) feed the task registry.
+    ledger_dirs = sorted({p.parent for p in ledgers if (p.parent / "manifest.json").is_file()
+                          or (p.parent / "experiment.toml").is_file()})
+    with tempfile.TemporaryDirectory(prefix="jarri-rebuild-") as tmp:
+        rows_file = Path(tmp) / "rows.ndjson"
+        with open(rows_file, "w", encoding="utf-8") as out:
+            stats = read_ledgers(ledgers, out, root=ws.root)
+        db = Analysis(rows_file, threads=threads, temp_dir=Path(tmp))
+        try:
+            return _write_all(db, ws, stats, [*suite_dirs, *ledger_dirs], t0)
+        finally:
+            db.close()
+
+
+def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[Path],
+               t0: float) -> RebuildResult:
+    distinct_valid = db.scalar("SELECT count(*) FROM distinct_rows")
+    valid = db.scalar("SELECT count(*) FROM valid_runs")
+    used = db.scalar("SELECT count(*) FROM runs")
+    source = {
+        "ledgers": len(stats.ledgers),
+        "rows_total": stats.distinct_lines,
+        "rows_used": used,
+        "rows_quarantined": stats.distinct_quarantined,
+        "rows_duplicate": distinct_valid - valid,
+        "rows_superseded": valid - used,
+        "latest_record_at": db.scalar("SELECT max(finished_at) FROM runs"),
+    }
+
+    def envelope(surface: str, rows: Any, **extra: Any) -> dict[str, Any]:
+        return {"schema_version": SCHEMA_VERSION, "surface": surface,
+                "source_digest": stats.digest, "source": source, "policy": POLICY,
+                "definitions": DEFINITIONS, "rows": rows, **extra}
+
+    w = SurfaceWriter(ws.ui_data)
+    try:
+        _core(db, w, envelope, suite_dirs)
+        _failures(db, w, envelope)
+        _registries_and_verification(db, w, envelope, stats, source)
+        runs_pages.write_pages(db.iter_query("runs_pages"), ws.root, w.write,
+                               lambda s, rows: envelope(s, rows))
+        index = [{"file": f.path, "bytes": f.bytes, "sha256": f.sha256,
+                  "description": f.description} for f in sorted(w.files, key=lambda f: f.path)]
+        w.write("data_index.json", envelope("data_index", index,
+                                           output_digest=w.output_digest()),
+                "every file of this folder with its size, hash and description")
+        digest = w.output_digest()
+        w.commit()
+    except BaseException:
+        w.abort()
+        raise
+    counts = db.con.execute(
+        "SELECT count(DISTINCT model), count(DISTINCT task_key), count(DISTINCT gpu_key), "
+        "count(DISTINCT power_applied_w) FROM runs").fetchone() or (0, 0, 0, 0)
+    return RebuildResult(
+        ledgers=stats.ledgers, rows_total=stats.distinct_lines, rows_used=used,
+        rows_quarantined=stats.distinct_quarantined, rows_duplicate=source["rows_duplicate"],
+        rows_superseded=source["rows_superseded"], imported=stats.imported,
+        quarantined=stats.quarantined, models=counts[0], tasks=counts[1], gpus=counts[2],
+        power_levels=counts[3], files=len(w.files), output_digest=digest,
+        source_digest=stats.digest, seconds=time.perf_counter() - t0, data_dir=ws.ui_data)
+
+
+def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path]) -> None:
+    models = db.query("model_rankings")
+    common = db.scalar("SELECT count(*) FROM common_tasks")
+    total_tasks = db.scalar("SELECT count(DISTINCT task_key) FROM runs")
+    for m in models:
+        m["slice"] = "common_task_set" if common else "all_tasks (no task common to all models)"
+        m["tasks_total"] = total_tasks
+        m["coverage"] = m["tasks_run"] / total_tasks if total_tasks else None
+    add_vs_best(models)
+    w.write("duckdb_model_rankings.json",
+            envelope("model_rankings", models, common_tasks=common),
+            "per model, on the common task set, with coverage")
+
+    tasks = db.query("task_rankings")
+    configs: dict[str, list[dict[str, Any]]] = {}
+    for c in db.query("task_configs"):
+        configs.setdefault(c["task_key"], []).append(c)
+    for t in tasks:
+        ranked = sorted(configs.get(t["task_key"], []), key=lambda c: (
+            -(c["avg_score_percent"] or 0),
+            c["avg_energy_j"] if c["avg_energy_j"] is not None else float("inf"),
+            c["avg_output_tokens"] if c["avg_output_tokens"] is not None else float("inf"),
+            c["model"], c["gpu_key"], c["power_applied_w"] or -1.0))
+        add_vs_best(ranked)
+        for i, c in enumerate(ranked, start=1):
+            c["rank"] = i
+        t["configurations"] = ranked
+    w.write("duckdb_task_rankings.json", envelope("task_rankings", tasks),
+            "per task, and per model x power level x GPU within each task (ranked)")
+
+    w.write("duckdb_model_task_tdp.json", envelope("model_task_tdp", db.query("model_task_tdp")),
+            "per model x task x GPU x applied watts")
+    mt = db.query("model_tdp")
+    by_model: dict[str, list[dict[str, Any]]] = {}
+    for r in mt:
+        by_model.setdefault(r["model"], []).append(r)
+    for rows in by_model.values():
+        add_vs_best(rows)  # the sweet spot is relative to the model's own power levels
+    w.write("duckdb_model_tdp.json", envelope("model_tdp", mt),
+            "per model x GPU x applied watts, on the common task set")
+
+    points: dict[str, list[dict[str, Any]]] = {}
+    for p in db.query("pareto_points"):
+        points.setdefault(p["task_key"], []).append(p)
+    frontiers = [{"scope": "global" if k == "*" else "task", "task_key": None if k == "*" else k,
+                  "points": pareto.mark(v)} for k, v in sorted(points.items())]
+    w.write("duckdb_pareto_frontiers.json", envelope("pareto_frontiers", frontiers),
+            "score vs energy and score vs output tokens, global and per task")
+
+    experiments, broken = registry.known_experiments(suite_dirs)
+    reg = SuiteRegistry(suite_dirs)
+    run_counts = {r["task_key"]: r for r in db.query("task_runs")}
+    rows = registry.task_rows(experiments, run_counts, reg.sources)
+    w.write("duckdb_task_registry.json", envelope("task_registry", rows, broken_suites=broken),
+            "every known task with its definition, and whether runs exist")
+    w.write("registries/suites.json", envelope("suites", [
+        {"experiment_id": e.experiment_id, "revision": e.revision, "tasks": len(e.tasks),
+         "families": e.families, "manifest_format": e.manifest_format,
+         "source": reg.sources.get(e.experiment_id)} for e in experiments],
+        broken_suites=broken), "known experiments")
+
+    exp_rows = db.query("experiment_models")
+    for eid in sorted({r["experiment_id"] for r in exp_rows}):
+        rows_e = [r for r in exp_rows if r["experiment_id"] == eid]
+        add_vs_best(rows_e)
+        w.write(f"analysis/{eid}.json", envelope("experiment_analysis", rows_e),
+                f"per model within experiment {eid}")
+
+
+def _failures(db: Analysis, w: SurfaceWriter, envelope: Any) -> None:
+    mt = failures.distribution(db, "model || ' | ' || task_key")
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for e in db.query("failure_examples"):
+        examples.setdefault(e.pop("grp"), []).append(e)
+    rows = []
+    for key, g in sorted(mt.items()):
+        model, task_key = key.split(" | ", 1)
+        rows.append({"model": model, "task_key": task_key, **g,
+                     "examples": examples.get(key, [])})
+    w.write("duckdb_failure_surfaces.json", envelope("failure_surfaces", rows),
+            "per model x task: failure rates by stage, type, subtype, with example runs")
+    for name, dim, what in (("by_model", "model", "per model"),
+                            ("by_task", "task_key", "per task"),
+                            ("by_family", "task_family", "per task family"),
+                            ("by_power_level", "coalesce(CAST(power_applied_w AS VARCHAR) || "
+                                               "' W', 'not set')", "per applied power level")):
+        dist = failures.distribution(db, dim)
+        w.write(f"failures/{name}.json",
+                envelope(f"failures_{name}", [{"group": k, **v} for k, v in sorted(dist.items())]),
+                f"failure rates {what}")
+    overall = failures.distribution(db, "'all runs'")
+    w.write("failures/taxonomy.json", envelope("failure_taxonomy", [
+        {"stage": s, "types": list(t), "hard": s in HARD_STAGES} for s, t in STAGES.items()],
+        distribution=overall.get("all runs")), "the failure vocabulary and its distribution")
+    w.write("joined/failures_energy.json",
+            envelope("failures_energy", db.query("failures_energy")),
+            "energy and tokens spent per failure stage and type")
+
+
+def _registries_and_verification(db: Analysis, w: SurfaceWriter, envelope: Any,
+                                 stats: ReadStats, source: dict[str, Any]) -> None:
+    w.write("registries/models.json", envelope("models", db.query("registry_models")),
+            "models with backends, digests, quantisation")
+    w.write("registries/gpus.json", envelope("gpus", db.query("registry_gpus")),
+            "GPUs with their power levels and energy methods")
+    w.write("verification/quarantine.json", envelope("quarantine", [
+        {"file": q.file, "line": q.line, "reason": q.reason}
+        for q in sorted(stats.quarantined, key=lambda q: (q.file, q.line))]),
+        "ledger lines that were not used, with file, line and reason")
+    w.write("verification/coverage.json", envelope("coverage", db.query("coverage")),
+            "runs per model x task, and the common task set")
+    div = db.query("divergence")
+    for d in div:
+        d["diverged"] = d["distinct_answers"] > 1
+    w.write("verification/divergence.json", envelope("divergence", div),
+            "whether repeated runs of one configuration gave different answers")
+    accounted = (source["rows_used"] + source["rows_duplicate"] + source["rows_superseded"]
+                 + source["rows_quarantined"])
+    w.write("verification/determinism.json", envelope("determinism", [{
+        "source_digest": stats.digest, "rows_total": source["rows_total"],
+        "rows_accounted": accounted, "all_rows_accounted": accounted == source["rows_total"],
+        "method": "sha256 over the sorted sha256 of every distinct ledger line; surfaces are "
+                  "sorted, rounded to 6 decimals and free of wall-clock time",
+    }]), "what the surfaces were computed from")
+    w.write("verification/sources.json", envelope("sources", [
+        {"ledger": name} for name in stats.ledgers]), "the ledger files read")

@@ -1,0 +1,48 @@
+"""Failure distributions: rates by stage, type and subtype relative to *all* runs of a group."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from jarri.analysis.database import Analysis
+
+UNLABELLED = "unlabelled"
+
+
+def _dominant(counts: dict[str, int]) -> str | None:
+    if not counts:
+        return None
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+
+
+def distribution(db: Analysis, dim: str) -> dict[str, dict[str, Any]]:
+    """Per group of ``dim`` (an SQL expression over runs): runs, failed runs and rates."""
+    groups: dict[str, dict[str, Any]] = {}
+    for t in db.query("group_totals", dim=dim):
+        groups[str(t["grp"])] = {
+            "runs": t["runs"], "failed_runs": t["failed_runs"],
+            "hard_failures": t["hard_failures"],
+            "failure_rate": t["failed_runs"] / t["runs"],
+            "hard_failure_rate": t["hard_failures"] / t["runs"],
+            "stage_counts": defaultdict(int), "type_counts": defaultdict(int),
+            "subtype_counts": {},
+        }
+    for c in db.query("failure_counts", dim=dim):
+        g = groups[str(c["grp"])]
+        stage = c["failure_stage"] or UNLABELLED
+        g["stage_counts"][stage] += c["n"]
+        g["type_counts"][f"{stage}/{c['failure_type'] or UNLABELLED}"] += c["n"]
+    for s in db.query("failure_subtypes", dim=dim):
+        groups[str(s["grp"])]["subtype_counts"][s["subtype"]] = s["n"]
+    for g in groups.values():
+        runs = g["runs"]
+        for kind in ("stage", "type", "subtype"):
+            counts = dict(g.pop(f"{kind}_counts"))
+            g[f"{kind}_counts"] = counts
+            g[f"{kind}_rates"] = {k: v / runs for k, v in counts.items()}
+        g["dominant_stage"] = _dominant(g["stage_counts"])
+        g["dominant_type"] = _dominant(g["type_counts"])
+        top = sorted(g["subtype_counts"].items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        g["dominant_subtypes"] = [k for k, _ in top]
+    return groups

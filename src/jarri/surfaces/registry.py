@@ -1,0 +1,63 @@
+"""Task registry rows: every task of every known suite, plus tasks seen only in runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jarri.errors import SuiteError
+from jarri.evaluate.registry import EVALUATORS
+from jarri.suite.model import Experiment
+from jarri.suite.registry import SuiteRegistry
+
+PREVIEW_CHARS = 600
+
+
+def known_experiments(suite_dirs: list[Path]) -> tuple[list[Experiment], list[dict[str, str]]]:
+    """Loadable experiments, and the ones that are not (with the reason)."""
+    reg = SuiteRegistry(suite_dirs)
+    good, bad = [], []
+    for eid in reg.ids():
+        try:
+            good.append(reg.load(eid))
+        except SuiteError as exc:
+            bad.append({"experiment_id": eid, "problem": str(exc)})
+    return good, bad
+
+
+def task_rows(experiments: list[Experiment], run_counts: dict[str, dict[str, Any]],
+              sources: dict[str, str]) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    for exp in experiments:
+        for t in exp.tasks:
+            key = f"{t.experiment_id}/{t.task_id}"
+            ev = EVALUATORS.get(t.evaluator or "")
+            rows[key] = {
+                "task_key": key, "experiment_id": t.experiment_id,
+                "experiment_revision": t.experiment_revision, "task_id": t.task_id,
+                "task_family": t.task_family, "title": t.task_name,
+                "description": t.description or None,
+                "success_definition": t.success_definition or None,
+                "evaluator": ev.ref if ev else None,
+                "checks": list(ev.checks) if ev else [],
+                "pass_threshold": t.pass_threshold,
+                "max_output_tokens": t.max_output_tokens,
+                "failure_modes": list(t.failure_modes), "primary_axis": t.primary_axis,
+                "prompt_preview": t.prompt[:PREVIEW_CHARS],
+                "prompt_truncated": len(t.prompt) > PREVIEW_CHARS,
+                "prompt_sha256": t.prompt_sha256,
+                "manifest_format": exp.manifest_format,
+                "source": sources.get(t.experiment_id, "unknown"),
+                "defined": True,
+            }
+    for key, seen in run_counts.items():
+        if key not in rows:  # ran, but no suite folder defines it here
+            rows[key] = {"task_key": key, "experiment_id": seen["experiment_id"],
+                         "task_id": seen["task_id"], "task_family": seen["task_family"],
+                         "title": seen["task_name"], "defined": False,
+                         "evaluator": seen["evaluator"], "checks": [],
+                         "prompt_sha256": seen["prompt_sha256"], "prompt_preview": None}
+    for key, row in rows.items():
+        row["runs"] = run_counts.get(key, {}).get("runs", 0)
+        row["has_runs"] = row["runs"] > 0
+    return [rows[k] for k in sorted(rows)]

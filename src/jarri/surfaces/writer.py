@@ -1,0 +1,85 @@
+"""Deterministic, atomic output: rounded floats, sorted keys, a fresh folder swapped in whole.
+
+Same inputs -> byte-identical files: floats are rounded to 6 decimals, keys sorted, nothing
+carries the wall-clock time, and the whole data folder is written beside the old one and
+swapped in at the end, so a reader never sees half a rebuild and stale pages never linger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+DECIMALS = 6
+
+
+def clean(obj: Any) -> Any:
+    """Round floats, turn Decimal into float, drop NaN/Infinity (never valid in a surface)."""
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            return None
+        r = round(obj, DECIMALS)
+        return 0.0 if r == 0 else r
+    if isinstance(obj, Decimal):
+        return clean(float(obj))
+    if isinstance(obj, dict):
+        return {str(k): clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [clean(v) for v in obj]
+    return obj
+
+
+def dumps(obj: Any) -> bytes:
+    return (json.dumps(clean(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                       allow_nan=False) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    path: str
+    bytes: int
+    sha256: str
+    description: str
+
+
+class SurfaceWriter:
+    def __init__(self, data_dir: Path) -> None:
+        self.final = data_dir
+        self.staging = data_dir.with_name(f".{data_dir.name}.staging-{os.getpid()}")
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
+        self.staging.mkdir(parents=True)
+        self.files: list[WrittenFile] = []
+
+    def write(self, rel: str, obj: Any, description: str) -> None:
+        data = dumps(obj)
+        target = self.staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.files.append(WrittenFile(rel, len(data), hashlib.sha256(data).hexdigest(),
+                                      description))
+
+    def output_digest(self) -> str:
+        h = hashlib.sha256()
+        for f in sorted(self.files, key=lambda f: f.path):
+            h.update(f"{f.path}\0{f.sha256}\n".encode())
+        return h.hexdigest()
+
+    def commit(self) -> None:
+        """Swap the staging folder in for the old data folder."""
+        old = self.final.with_name(f".{self.final.name}.old-{os.getpid()}")
+        if self.final.exists():
+            os.replace(self.final, old)
+        os.replace(self.staging, self.final)
+        if old.exists():
+            shutil.rmtree(old)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
