@@ -63,7 +63,7 @@ max_output_tokens = 16
 
 
 def test_upstream_manifest_loads_as_is() -> None:
-    exp = load_experiment(FIXTURES / "upstream_mini" / "benchmarks" / "mini_v1")
+    exp = load_experiment(FIXTURES / "upstream_import" / "benchmarks" / "mini_v1")
     assert exp.manifest_format == "upstream"
     assert [t.task_id for t in exp.tasks] == ["fact_task_1", "math_task_1"]
     assert exp.tasks[0].evaluator is None  # the original names no evaluator
@@ -135,8 +135,9 @@ def test_cli_validate_and_list(tmp_path: Path) -> None:
     folder = native(tmp_path / "x", GOOD_TASK.replace('evaluator = "exact"', 'evaluator = "no"'))
     bad = run_jarri("suites", "validate", str(folder))
     assert bad.returncode == 1 and "unknown evaluator 'no'" in bad.stderr
-    good = run_jarri("suites", "validate", str(FIXTURES / "upstream_mini/benchmarks/mini_v1"))
+    good = run_jarri("suites", "validate", str(FIXTURES / "upstream_import/benchmarks/mini_v1"))
     assert good.returncode == 0 and "valid" in good.stdout
-    listed = run_jarri("suites", "list", "--suite-dir", str(FIXTURES / "upstream_mini/benchmarks"))
+    listed = run_jarri("suites", "list", "--suite-dir",
+                       str(FIXTURES / "upstream_import/benchmarks"))
     assert listed.returncode == 0
     assert "smoke_v1" in listed.stdout and "mini_v1" in listed.stdout

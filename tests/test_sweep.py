@@ -233,7 +233,8 @@ def test_run_me_sh(tmp_path: Path) -> None:
     assert "rebuild 1 ledger(s): 6 rows read, 6 used" in r.stdout
     assert "python3 -m http.server 8000" in r.stdout
     assert len(records(tmp_path).records) == 6
-    summary = json.loads((tmp_path / "benchmark_ui/data/ledger_summary.json").read_text())
-    assert summary["rows_used"] == 6 and (tmp_path / "benchmark_ui/index.html").is_file()
+    ranking = json.loads((tmp_path / "benchmark_ui/data/duckdb_model_rankings.json").read_text())
+    assert ranking["source"]["rows_used"] == 6 and (tmp_path / "benchmark_ui/index.html").is_file()
+    assert ranking["rows"][0]["model"] == "gemma3:270m" and ranking["rows"][0]["runs"] == 6
     r = sh()  # no arguments: rebuild only
     assert r.returncode == 0 and "6 rows read" in r.stdout

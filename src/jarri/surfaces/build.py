@@ -129,7 +129,7 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
         raise
     counts = db.con.execute(
         "SELECT count(DISTINCT model), count(DISTINCT task_key), count(DISTINCT gpu_key), "
-        "count(DISTINCT power_applied_w) FROM runs").fetchone() or (0, 0, 0, 0)
+        "count(DISTINCT coalesce(power_applied_w, -1)) FROM runs").fetchone() or (0, 0, 0, 0)
     return RebuildResult(
         ledgers=stats.ledgers, rows_total=stats.distinct_lines, rows_used=used,
         rows_quarantined=stats.distinct_quarantined, rows_duplicate=source["rows_duplicate"],

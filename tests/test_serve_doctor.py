@@ -1,0 +1,45 @@
+"""jarri serve and jarri doctor."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+
+from conftest import run_jarri
+from jarri.serve import make_server
+
+
+def test_serve_only_serves_the_ui_folder(tmp_path: Path) -> None:
+    ui = tmp_path / "benchmark_ui"
+    ui.mkdir()
+    (ui / "index.html").write_text("<p>ui</p>")
+    (tmp_path / "secret.txt").write_text("secret")
+    (ui / "link").symlink_to(tmp_path / "secret.txt")
+    server = make_server(ui, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with httpx.Client() as c:
+            assert c.get(base + "/index.html").text == "<p>ui</p>"
+            assert c.get(base + "/../secret.txt").status_code == 404
+            assert c.get(base + "/%2e%2e/secret.txt").status_code == 404
+            assert c.get(base + "/link").status_code == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_serve_refuses_without_ui(tmp_path: Path) -> None:
+    r = run_jarri("serve", "-w", str(tmp_path))
+    assert r.returncode == 2 and "jarri rebuild" in r.stderr
+
+
+def test_doctor_reports_backends_and_energy() -> None:
+    r = run_jarri("doctor", "--ollama-url", "http://127.0.0.1:9",
+                  "--openai-url", "http://127.0.0.1:9")
+    assert r.returncode == 0, r.stderr
+    assert "llama-cpp-python" in r.stdout and "gemma3:270m" in r.stdout
+    assert "ollama" in r.stdout and "does not answer" in r.stdout
+    assert "energy  meter 'none'" in r.stdout
