@@ -12,7 +12,9 @@ import duckdb
 
 from jarri.analysis.metrics import select_list
 from jarri.errors import JarriError
-from jarri.rebuild.columns import duckdb_columns_struct
+from jarri.rebuild.columns import RECORD_FIELDS, read_json_columns
+
+EMPTY_STRUCT = "STRUCT(" + ", ".join(f'"{k}" {v}' for k, v in RECORD_FIELDS.items()) + ")"
 
 
 class AnalysisError(JarriError):
@@ -23,8 +25,18 @@ def sql_text(name: str) -> str:
     return (resources.files("jarri") / "analysis" / "sql" / f"{name}.sql").read_text("utf-8")
 
 
+def _source(row_files: list[Path]) -> str:
+    """The relation 00_load.sql selects from: the reader's files, or nothing of that shape."""
+    if not row_files:
+        return (f"(SELECT NULL::VARCHAR AS f, NULL::BIGINT AS l, NULL::VARCHAR AS h, "
+                f"NULL::{EMPTY_STRUCT} AS r) WHERE false")
+    files = ", ".join("'" + p.as_posix().replace("'", "''") + "'" for p in row_files)
+    return (f"read_json([{files}], format = 'newline_delimited', "
+            f"columns = {read_json_columns()}, maximum_object_size = 67108864)")
+
+
 class Analysis:
-    def __init__(self, rows_file: Path, *, threads: int | None = None,
+    def __init__(self, row_files: list[Path], *, threads: int | None = None,
                  memory_limit: str = "1GB", temp_dir: Path | None = None) -> None:
         self.con = duckdb.connect(":memory:")
         if threads:
@@ -32,12 +44,9 @@ class Analysis:
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         if temp_dir is not None:
             self.con.execute(f"SET temp_directory = '{temp_dir.as_posix()}'")
-        path = rows_file.as_posix().replace("'", "''")
         try:
-            self.con.execute(
-                f"CREATE TABLE raw_runs AS SELECT * FROM read_json('{path}', "
-                f"format = 'newline_delimited', columns = {duckdb_columns_struct()}, "
-                "maximum_object_size = 67108864)")
+            load = Template(sql_text("00_load")).substitute(source=_source(row_files))
+            self.con.execute(load)
             self.con.execute(sql_text("00_runs"))
         except duckdb.Error as exc:
             raise AnalysisError(f"loading the normalised rows into DuckDB failed: {exc}") \
@@ -52,10 +61,11 @@ class Analysis:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
-    def iter_query(self, name: str, batch: int = 5000) -> Iterator[dict[str, Any]]:
+    def iter_query(self, name: str, batch: int = 5000,
+                   **params: str) -> Iterator[dict[str, Any]]:
         """Rows one at a time (fetched in batches), for results too big to hold at once."""
         try:
-            cur = self.con.execute(sql_text(name))
+            cur = self.con.execute(Template(sql_text(name)).substitute(**params))
         except duckdb.Error as exc:
             raise AnalysisError(f"query {name}.sql failed: {exc}") from exc
         cols = [d[0] for d in cur.description]

@@ -84,6 +84,13 @@ DEFINITIONS: dict[str, str] = {
 }
 
 
+# Integer-valued metrics; every other metric is a ratio, rounded to 6 decimals in SQL.
+COUNTS = frozenset({"runs", "passed_runs", "energy_runs", "total_output_tokens",
+                    "skipped_output_tokens", "skipped_eval_s", "skipped_energy"})
+
+
 def select_list(prefix: str = "") -> str:
     """The metric columns for a SELECT, e.g. in a GROUP BY over ``runs``."""
-    return ",\n  ".join(f"{expr} AS {prefix}{name}" for name, expr in METRICS_SQL.items())
+    return ",\n  ".join(
+        f"{expr} AS {prefix}{name}" if name in COUNTS else f"round({expr}, 6) AS {prefix}{name}"
+        for name, expr in METRICS_SQL.items())

@@ -23,7 +23,7 @@ from jarri.rebuild.reader import ReadStats, read_ledgers
 from jarri.suite.registry import SuiteRegistry
 from jarri.surfaces import failures, pareto, registry, runs_pages
 from jarri.surfaces.relative import add_vs_best
-from jarri.surfaces.writer import SurfaceWriter
+from jarri.surfaces.writer import SurfaceWriter, r6
 
 SCHEMA_VERSION = 1
 
@@ -80,10 +80,8 @@ def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
     ledger_dirs = sorted({p.parent for p in ledgers if (p.parent / "manifest.json").is_file()
                           or (p.parent / "experiment.toml").is_file()})
     with tempfile.TemporaryDirectory(prefix="jarri-rebuild-") as tmp:
-        rows_file = Path(tmp) / "rows.ndjson"
-        with open(rows_file, "w", encoding="utf-8") as out:
-            stats = read_ledgers(ledgers, out, root=ws.root)
-        db = Analysis(rows_file, threads=threads, temp_dir=Path(tmp))
+        stats = read_ledgers(ledgers, Path(tmp), root=ws.root, workers=threads)
+        db = Analysis(stats.row_files, threads=threads, temp_dir=Path(tmp))
         try:
             return _write_all(db, ws, stats, [*suite_dirs, *ledger_dirs], t0)
         finally:
@@ -115,8 +113,9 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
         _core(db, w, envelope, suite_dirs)
         _failures(db, w, envelope)
         _registries_and_verification(db, w, envelope, stats, source)
-        runs_pages.write_pages(db.iter_query("runs_pages"), ws.root, w.write,
-                               lambda s, rows: envelope(s, rows))
+        runs_pages.write_pages(
+            db.iter_query("runs_pages", page_size=str(runs_pages.PAGE_SIZE)), ws.root,
+            w.write_raw, w.write, lambda s, rows: envelope(s, rows))
         index = [{"file": f.path, "bytes": f.bytes, "sha256": f.sha256,
                   "description": f.description} for f in sorted(w.files, key=lambda f: f.path)]
         w.write("data_index.json", envelope("data_index", index,
@@ -146,7 +145,7 @@ def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path])
     for m in models:
         m["slice"] = "common_task_set" if common else "all_tasks (no task common to all models)"
         m["tasks_total"] = total_tasks
-        m["coverage"] = m["tasks_run"] / total_tasks if total_tasks else None
+        m["coverage"] = r6(m["tasks_run"] / total_tasks) if total_tasks else None
     add_vs_best(models)
     w.write("duckdb_model_rankings.json",
             envelope("model_rankings", models, common_tasks=common),
@@ -167,10 +166,11 @@ def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path])
             c["rank"] = i
         t["configurations"] = ranked
     w.write("duckdb_task_rankings.json", envelope("task_rankings", tasks),
-            "per task, and per model x power level x GPU within each task (ranked)")
+            "per task, and per model x power level x GPU within each task (ranked)",
+            rounded=True)
 
     w.write("duckdb_model_task_tdp.json", envelope("model_task_tdp", db.query("model_task_tdp")),
-            "per model x task x GPU x applied watts")
+            "per model x task x GPU x applied watts", rounded=True)
     mt = db.query("model_tdp")
     by_model: dict[str, list[dict[str, Any]]] = {}
     for r in mt:
@@ -178,7 +178,7 @@ def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path])
     for rows in by_model.values():
         add_vs_best(rows)  # the sweet spot is relative to the model's own power levels
     w.write("duckdb_model_tdp.json", envelope("model_tdp", mt),
-            "per model x GPU x applied watts, on the common task set")
+            "per model x GPU x applied watts, on the common task set", rounded=True)
 
     points: dict[str, list[dict[str, Any]]] = {}
     for p in db.query("pareto_points"):
@@ -186,7 +186,7 @@ def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path])
     frontiers = [{"scope": "global" if k == "*" else "task", "task_key": None if k == "*" else k,
                   "points": pareto.mark(v)} for k, v in sorted(points.items())]
     w.write("duckdb_pareto_frontiers.json", envelope("pareto_frontiers", frontiers),
-            "score vs energy and score vs output tokens, global and per task")
+            "score vs energy and score vs output tokens, global and per task", rounded=True)
 
     experiments, broken = registry.known_experiments(suite_dirs)
     reg = SuiteRegistry(suite_dirs)
@@ -219,7 +219,8 @@ def _failures(db: Analysis, w: SurfaceWriter, envelope: Any) -> None:
         rows.append({"model": model, "task_key": task_key, **g,
                      "examples": examples.get(key, [])})
     w.write("duckdb_failure_surfaces.json", envelope("failure_surfaces", rows),
-            "per model x task: failure rates by stage, type, subtype, with example runs")
+            "per model x task: failure rates by stage, type, subtype, with example runs",
+            rounded=True)
     for name, dim, what in (("by_model", "model", "per model"),
                             ("by_task", "task_key", "per task"),
                             ("by_family", "task_family", "per task family"),
@@ -228,7 +229,7 @@ def _failures(db: Analysis, w: SurfaceWriter, envelope: Any) -> None:
         dist = failures.distribution(db, dim)
         w.write(f"failures/{name}.json",
                 envelope(f"failures_{name}", [{"group": k, **v} for k, v in sorted(dist.items())]),
-                f"failure rates {what}")
+                f"failure rates {what}", rounded=True)
     overall = failures.distribution(db, "'all runs'")
     w.write("failures/taxonomy.json", envelope("failure_taxonomy", [
         {"stage": s, "types": list(t), "hard": s in HARD_STAGES} for s, t in STAGES.items()],

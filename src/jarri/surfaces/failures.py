@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from jarri.analysis.database import Analysis
+from jarri.surfaces.writer import r6
 
 UNLABELLED = "unlabelled"
 
@@ -23,8 +24,8 @@ def distribution(db: Analysis, dim: str) -> dict[str, dict[str, Any]]:
         groups[str(t["grp"])] = {
             "runs": t["runs"], "failed_runs": t["failed_runs"],
             "hard_failures": t["hard_failures"],
-            "failure_rate": t["failed_runs"] / t["runs"],
-            "hard_failure_rate": t["hard_failures"] / t["runs"],
+            "failure_rate": r6(t["failed_runs"] / t["runs"]),
+            "hard_failure_rate": r6(t["hard_failures"] / t["runs"]),
             "stage_counts": defaultdict(int), "type_counts": defaultdict(int),
             "subtype_counts": {},
         }
@@ -40,7 +41,7 @@ def distribution(db: Analysis, dim: str) -> dict[str, dict[str, Any]]:
         for kind in ("stage", "type", "subtype"):
             counts = dict(g.pop(f"{kind}_counts"))
             g[f"{kind}_counts"] = counts
-            g[f"{kind}_rates"] = {k: v / runs for k, v in counts.items()}
+            g[f"{kind}_rates"] = {k: r6(v / runs) for k, v in counts.items()}
         g["dominant_stage"] = _dominant(g["stage_counts"])
         g["dominant_type"] = _dominant(g["type_counts"])
         top = sorted(g["subtype_counts"].items(), key=lambda kv: (-kv[1], kv[0]))[:3]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from jarri.surfaces.writer import r6
+
 
 def add_vs_best(rows: list[dict[str, Any]]) -> None:
     """output_token_waste (vs the smallest avg_output_tokens) and score_per_wh_vs_best (vs
@@ -14,6 +16,6 @@ def add_vs_best(rows: list[dict[str, Any]]) -> None:
     best_wh = max(wh) if wh else None
     for r in rows:
         t = r.get("avg_output_tokens")
-        r["output_token_waste"] = t / best_tokens if t is not None and best_tokens else None
+        r["output_token_waste"] = r6(t / best_tokens) if t is not None and best_tokens else None
         s = r.get("score_per_wh")
-        r["score_per_wh_vs_best"] = s / best_wh if s is not None and best_wh else None
+        r["score_per_wh_vs_best"] = r6(s / best_wh) if s is not None and best_wh else None

@@ -1,9 +1,15 @@
 """runs/: every run record, paged by model x task, with its answer text and checks, so any
-number on screen can be traced to the runs behind it."""
+number on screen can be traced to the runs behind it.
+
+DuckDB renders each run as JSON (runs_pages.sql); this module only adds the answer text from
+the content store beside the run's ledger and wraps pages in the envelope, because building
+a million dictionaries in Python would dominate the rebuild.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -12,87 +18,89 @@ PAGE_SIZE = 250
 ANSWER_CHARS = 4000
 
 
-def answer_text(row: dict[str, Any], root: Path) -> tuple[str | None, str]:
-    """(text, where it came from). Answers live in the content store beside their ledger."""
-    ledger_dir = (root / row["source_file"]).parent
-    if row.get("answer_sha256"):
-        sha = row["answer_sha256"]
-        path = ledger_dir / "outputs" / sha[:2] / f"{sha}.txt"
-        try:
-            return path.read_text(encoding="utf-8"), "content store"
-        except (OSError, UnicodeDecodeError):
-            return None, "not stored (the content store beside the ledger lacks it)"
-    if row.get("answer_file"):
-        try:
-            return (ledger_dir / row["answer_file"]).read_text(encoding="utf-8"), \
-                "original answer file (may belong to a later re-run: see import_flags)"
-        except (OSError, UnicodeDecodeError):
-            return None, "not stored (the original answer file is missing)"
-    return None, "no answer (the backend produced none)"
+class AnswerStore:
+    """Finds answer texts: by sha256 in ``outputs/`` beside the ledger, or (imported rows) the
+    original's answer file. Listings are read once per folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._stores: dict[str, set[str] | None] = {}
+
+    def _store(self, ledger_dir: str) -> set[str] | None:
+        if ledger_dir not in self._stores:
+            outputs = os.path.join(ledger_dir, "outputs")
+            if not os.path.isdir(outputs):
+                self._stores[ledger_dir] = None
+            else:
+                self._stores[ledger_dir] = {
+                    name[:-4] for _, _, names in os.walk(outputs) for name in names
+                    if name.endswith(".txt")}
+        return self._stores[ledger_dir]
+
+    def text(self, source_file: str, sha: str | None, answer_file: str | None,
+             ) -> tuple[str | None, str]:
+        ledger_dir = str((self.root / source_file).parent)
+        if sha:
+            store = self._store(ledger_dir)
+            if store is None or sha not in store:
+                return None, "not stored (the content store beside the ledger lacks it)"
+            path = os.path.join(ledger_dir, "outputs", sha[:2], f"{sha}.txt")
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    return fh.read(), "content store"
+            except (OSError, UnicodeDecodeError):
+                return None, "not readable in the content store"
+        if answer_file:
+            try:
+                with open(os.path.join(ledger_dir, answer_file), encoding="utf-8") as fh:
+                    return fh.read(), ("original answer file (may belong to a later re-run: "
+                                       "see import_flags)")
+            except (OSError, UnicodeDecodeError):
+                return None, "not stored (the original answer file is missing)"
+        return None, "no answer (the backend produced none)"
 
 
-def run_row(r: dict[str, Any], root: Path) -> dict[str, Any]:
-    text, origin = answer_text(r, root)
-
-    def per_s(us: int | None) -> float | None:
-        return None if us is None else us / 1e6
-
-    return {
-        "run_id": r["run_id"], "run_key": r["run_key"], "sweep_id": r["sweep_id"],
-        "origin": r["origin"], "model": r["model"], "task_key": r["task_key"],
-        "task_family": r["task_family"], "started_at": r["started_at"],
-        "finished_at": r["finished_at"], "repeat_index": r["repeat_index"],
-        "gpu_key": r["gpu_key"], "gpu_name": r["gpu_name"],
-        "power_applied_w": r["power_applied_w"], "power_request": r["power_request"],
-        "power_percent_of_default": r["power_percent"], "residency": r["residency"],
-        "status": r["status"], "completed": r["completed"], "score_percent": r["score_percent"],
-        "passed": r["passed"], "fully_correct": r["fully_correct"],
-        "hard_failure": r["hard_failure"], "failure_stage": r["failure_stage"],
-        "failure_type": r["failure_type"], "failure_subtypes": r["failure_subtypes"] or [],
-        "import_flags": r["import_flags"] or [],
-        "prompt_tokens": r["prompt_tokens"], "output_tokens": r["output_tokens"],
-        "wall_s": r["wall_ns"] / 1e9, "ttft_s": per_s(r["ttft_us"]),
-        "eval_s": per_s(r["eval_us"]), "thinking_chars": r["thinking_chars"],
-        "answer_chars": r["answer_chars"], "truncated": r["truncated"],
-        "done_reason": r["done_reason"], "cold_start": r["cold_start"],
-        "energy_method": r["energy_method"], "energy_confidence": r["energy_confidence"],
-        "energy_confidence_reason": r["energy_reason"], "energy_valid": r["energy_valid"],
-        "energy_net_j": None if r["energy_net_mj"] is None else r["energy_net_mj"] / 1e3,
-        "energy_gross_j": None if r["energy_gross_mj"] is None else r["energy_gross_mj"] / 1e3,
-        "idle_power_w": r["idle_power_w"], "evaluator": r["evaluator"],
-        "checks": json.loads(r["checks_json"]) if r["checks_json"] else [],
-        "extracted_answer": r["extracted_answer"], "error": r["error"],
-        "answer_sha256": r["answer_sha256"],
-        "answer_text": None if text is None else text[:ANSWER_CHARS],
-        "answer_truncated": text is not None and len(text) > ANSWER_CHARS,
-        "answer_source": origin,
-    }
+def _with_answer(row_json: str, text: str | None, origin: str) -> str:
+    extra = {"answer_source": origin,
+             "answer_text": None if text is None else text[:ANSWER_CHARS],
+             "answer_truncated": text is not None and len(text) > ANSWER_CHARS}
+    return row_json[:-1] + "," + json.dumps(extra, ensure_ascii=False,
+                                            separators=(",", ":"))[1:]
 
 
 def write_pages(rows: Iterable[dict[str, Any]], root: Path,
+                write_raw: Callable[[str, bytes, str], None],
                 write: Callable[[str, Any, str], None],
-                envelope: Callable[[str, list[dict[str, Any]]], dict[str, Any]]) -> None:
-    """Pages of at most PAGE_SIZE runs, each page within one model x task."""
+                envelope: Callable[[str, Any], dict[str, Any]]) -> None:
+    store = AnswerStore(root)
     index: list[dict[str, Any]] = []
-    page: list[dict[str, Any]] = []
+    page: list[str] = []
+    current: tuple[str, str, int] | None = None
+    head = json.dumps(envelope("runs_page", []), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    assert head.count('"rows":[]') == 1
+    before, after = head.split('"rows":[]')
     n = 0
 
     def flush() -> None:
         nonlocal page, n
-        if not page:
+        if not page or current is None:
             return
         n += 1
         name = f"runs/page_{n:06d}.json"
-        write(name, envelope("runs_page", page), "run records (one model x task)")
-        index.append({"file": name, "model": page[0]["model"], "task_key": page[0]["task_key"],
-                      "runs": len(page), "first_run_id": page[0]["run_id"]})
+        body = before + '"rows":[' + ",".join(page) + "]" + after + "\n"
+        write_raw(name, body.encode("utf-8"), "run records (one model x task)")
+        index.append({"file": name, "model": current[0], "task_key": current[1],
+                      "runs": len(page)})
         page = []
 
     for r in rows:
-        if page and (len(page) >= PAGE_SIZE or r["model"] != page[0]["model"]
-                     or r["task_key"] != page[0]["task_key"]):
+        key = (r["model"], r["task_key"], r["page_in_slice"])
+        if key != current:
             flush()
-        page.append(run_row(r, root))
+            current = key
+        text, origin = store.text(r["source_file"], r["answer_sha256"], r["answer_file"])
+        page.append(_with_answer(r["json"], text, origin))
     flush()
     write("runs/index.json", envelope("runs_index", index),
           "which page holds the runs of each model x task")

@@ -20,8 +20,14 @@ from typing import Any
 DECIMALS = 6
 
 
+def r6(x: float | None) -> float | None:
+    """Round a float computed in Python the way SQL rounds the metrics (6 decimals)."""
+    return None if x is None else round(x, DECIMALS)
+
+
 def clean(obj: Any) -> Any:
-    """Round floats, turn Decimal into float, drop NaN/Infinity (never valid in a surface)."""
+    """Round floats, turn Decimal into float, drop NaN/Infinity (never valid in a surface).
+    Used for small structures; bulk rows arrive rounded from SQL."""
     if isinstance(obj, float):
         if not math.isfinite(obj):
             return None
@@ -36,8 +42,10 @@ def clean(obj: Any) -> Any:
     return obj
 
 
-def dumps(obj: Any) -> bytes:
-    return (json.dumps(clean(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+def dumps(obj: Any, *, rounded: bool = False) -> bytes:
+    """``rounded``: every float in ``obj`` is already rounded (skips the slow walk); NaN or
+    Infinity still raise."""
+    return (json.dumps(obj if rounded else clean(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                        allow_nan=False) + "\n").encode("utf-8")
 
 
@@ -58,8 +66,11 @@ class SurfaceWriter:
         self.staging.mkdir(parents=True)
         self.files: list[WrittenFile] = []
 
-    def write(self, rel: str, obj: Any, description: str) -> None:
-        data = dumps(obj)
+    def write(self, rel: str, obj: Any, description: str, *, rounded: bool = False) -> None:
+        self.write_raw(rel, dumps(obj, rounded=rounded), description)
+
+    def write_raw(self, rel: str, data: bytes, description: str) -> None:
+        """Bytes already in the surface format (used for the run pages DuckDB renders)."""
         target = self.staging / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)

@@ -1,0 +1,40 @@
+-- The normalised run table, derived from the validated records (rebuild/columns.py).
+-- $source: read_json over the reader's NDJSON files (or an empty relation of that shape).
+-- Summed quantities become exact integers: micro-points, milli-joules, micro-seconds.
+CREATE TABLE raw_runs AS
+SELECT
+  r.run_id, r.run_key, h AS row_sha, f AS source_file, l AS source_line,
+  coalesce(r.imported_from, 'jarri') AS origin, r.supersedes, r.sweep_id, r.host,
+  r.started_at, r.finished_at, r.experiment_id, r.experiment_revision, r.task_id,
+  r.task_family, r.task_name, r.prompt_sha256, r.evaluator, r.model, r.backend,
+  r.backend_version, r.model_digest, r.model_quantization, r.model_parameter_size,
+  r.repeat_index,
+  r.power_limit_request AS power_request, r.power_limit_mode AS power_mode,
+  r.power_limit_applied_w AS power_applied_w, r.power_limit_default_w AS power_default_w,
+  CASE WHEN r.power_limit_applied_w IS NOT NULL AND r.power_limit_default_w > 0
+       THEN round(100 * r.power_limit_applied_w / r.power_limit_default_w, 6) END
+    AS power_percent,
+  coalesce(r.gpu_uuid, r.gpu_name, 'none') AS gpu_key, r.gpu_name, r.gpu_count,
+  r.residency, r.wall_ns,
+  CAST(round(r.ttft_s * 1e6) AS BIGINT) AS ttft_us,
+  CAST(round(r.eval_s * 1e6) AS BIGINT) AS eval_us,
+  r.prompt_tokens, r.output_tokens, r.thinking_chars, r.answer_chars, r.truncated,
+  r.done_reason, r.cold_start, r.answer_sha256, r.answer_file, r.energy_method,
+  r.energy_confidence, r.energy_confidence_reason AS energy_reason,
+  coalesce(r.energy_net_mj, CAST(round(r.energy_net_j * 1e3) AS BIGINT)) AS energy_net_mj,
+  coalesce(r.energy_gross_mj, CAST(round(r.energy_gross_j * 1e3) AS BIGINT))
+    AS energy_gross_mj,
+  r.idle_power_w,
+  -- the energy policy (rebuild/columns.py ENERGY_POLICY)
+  coalesce(r.energy_confidence IN ('high', 'medium', 'low')
+    AND coalesce(r.energy_net_mj, r.energy_net_j) IS NOT NULL
+    AND (r.residency = 'full_gpu'
+         OR (r.residency = 'unknown' AND r.backend IN ('openai', 'llamacpp'))), false)
+    AS energy_valid,
+  r.status, r.completed, left(r.error, 2000) AS error,
+  CAST(round(r.score_percent * 1e6) AS BIGINT) AS score_micro,
+  r.passed, r.fully_correct, r.hard_failure, r.failure_stage, r.failure_type,
+  r.failure_subtypes, r.import_flags,
+  CASE WHEN len(r.checks) > 0 THEN to_json(r.checks) END AS checks_json,
+  r.extracted_answer
+FROM $source;
