@@ -73,6 +73,19 @@ class Analysis:
             for row in chunk:
                 yield dict(zip(cols, row, strict=True))
 
+    def query_raw(self, name: str, **params: str) -> list[tuple[Any, ...]]:
+        """Rows as tuples (no metric list substituted)."""
+        try:
+            return self.con.execute(Template(sql_text(name)).substitute(**params)).fetchall()
+        except duckdb.Error as exc:
+            raise AnalysisError(f"query {name}.sql failed: {exc}") from exc
+
+    def execute_script(self, name: str, **params: str) -> None:
+        try:
+            self.con.execute(Template(sql_text(name)).substitute(**params))
+        except duckdb.Error as exc:
+            raise AnalysisError(f"script {name}.sql failed: {exc}") from exc
+
     def scalar(self, sql: str) -> Any:
         row = self.con.execute(sql).fetchone()
         return None if row is None else row[0]

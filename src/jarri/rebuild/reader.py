@@ -27,7 +27,7 @@ from jarri.ledger.record import RunRecord
 from jarri.rebuild import upstream
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, one process is faster than a pool
-UNIT_BYTES = 256 * 1024 * 1024
+UNIT_BYTES = 32 * 1024 * 1024
 
 
 @dataclass

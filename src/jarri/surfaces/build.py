@@ -90,8 +90,8 @@ def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
 
 def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[Path],
                t0: float) -> RebuildResult:
-    distinct_valid = db.scalar("SELECT count(*) FROM distinct_rows")
-    valid = db.scalar("SELECT count(*) FROM valid_runs")
+    distinct_valid = db.scalar("SELECT count(DISTINCT row_sha) FROM raw_runs")
+    valid = db.scalar("SELECT count(*) FROM kept")
     used = db.scalar("SELECT count(*) FROM runs")
     source = {
         "ledgers": len(stats.ledgers),
@@ -113,9 +113,8 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
         _core(db, w, envelope, suite_dirs)
         _failures(db, w, envelope)
         _registries_and_verification(db, w, envelope, stats, source)
-        runs_pages.write_pages(
-            db.iter_query("runs_pages", page_size=str(runs_pages.PAGE_SIZE)), ws.root,
-            w.write_raw, w.write, lambda s, rows: envelope(s, rows))
+        runs_pages.write_pages(db, ws.root, w.write_raw, w.write,
+                               lambda s, rows: envelope(s, rows))
         index = [{"file": f.path, "bytes": f.bytes, "sha256": f.sha256,
                   "description": f.description} for f in sorted(w.files, key=lambda f: f.path)]
         w.write("data_index.json", envelope("data_index", index,

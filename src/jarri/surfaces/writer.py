@@ -45,8 +45,9 @@ def clean(obj: Any) -> Any:
 def dumps(obj: Any, *, rounded: bool = False) -> bytes:
     """``rounded``: every float in ``obj`` is already rounded (skips the slow walk); NaN or
     Infinity still raise."""
-    return (json.dumps(obj if rounded else clean(obj), sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                       allow_nan=False) + "\n").encode("utf-8")
+    text = json.dumps(obj if rounded else clean(obj), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"), allow_nan=False)
+    return (text + "\n").encode("utf-8")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ SELECT
   r.started_at, r.finished_at, r.experiment_id, r.experiment_revision, r.task_id,
   r.task_family, r.task_name, r.prompt_sha256, r.evaluator, r.model, r.backend,
   r.backend_version, r.model_digest, r.model_quantization, r.model_parameter_size,
-  r.repeat_index,
+  r.repeat_index, r.experiment_id || '/' || r.task_id AS task_key,
   r.power_limit_request AS power_request, r.power_limit_mode AS power_mode,
   r.power_limit_applied_w AS power_applied_w, r.power_limit_default_w AS power_default_w,
   CASE WHEN r.power_limit_applied_w IS NOT NULL AND r.power_limit_default_w > 0
@@ -33,6 +33,7 @@ SELECT
     AS energy_valid,
   r.status, r.completed, left(r.error, 2000) AS error,
   CAST(round(r.score_percent * 1e6) AS BIGINT) AS score_micro,
+  round(r.score_percent, 6) AS score_percent,
   r.passed, r.fully_correct, r.hard_failure, r.failure_stage, r.failure_type,
   r.failure_subtypes, r.import_flags,
   CASE WHEN len(r.checks) > 0 THEN to_json(r.checks) END AS checks_json,

@@ -1,24 +1,17 @@
 -- The runs every surface is computed from.
--- 1. identical lines (the same ledger given twice, or split and overlapping) count once;
--- 2. records with the same run_id count once (the smallest line hash wins: order-free);
--- 3. records superseded by a later attempt are left out.
-CREATE TABLE distinct_rows AS
-SELECT * FROM raw_runs
-QUALIFY row_number() OVER (PARTITION BY row_sha ORDER BY source_file, source_line) = 1;
-
-CREATE TABLE valid_runs AS
-SELECT * FROM distinct_rows
-QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY row_sha) = 1;
-
-CREATE TABLE superseded AS
-SELECT DISTINCT supersedes AS run_id FROM valid_runs WHERE supersedes IS NOT NULL;
+-- Records sharing a run_id count once: the copy with the smallest line hash wins (so the
+-- choice does not depend on file order; identical lines are the same record anyway), and a
+-- record superseded by a later attempt is left out. The choice is made on narrow columns
+-- first, so the wide rows are copied once.
+CREATE TABLE kept AS
+SELECT arg_min(rowid, row_sha || '|' || source_file || '|' || lpad(CAST(source_line AS VARCHAR), 12, '0')) AS rid
+FROM raw_runs
+GROUP BY run_id;
 
 CREATE TABLE runs AS
-SELECT v.*,
-       v.experiment_id || '/' || v.task_id AS task_key,
-       v.score_micro / 1e6 AS score_percent
-FROM valid_runs v
-WHERE v.run_id NOT IN (SELECT run_id FROM superseded);
+SELECT * FROM raw_runs
+WHERE rowid IN (SELECT rid FROM kept)
+  AND run_id NOT IN (SELECT supersedes FROM raw_runs WHERE supersedes IS NOT NULL);
 
 -- Tasks that every model ran at least once: the default comparison set.
 CREATE TABLE common_tasks AS
@@ -26,7 +19,7 @@ SELECT task_key FROM runs
 GROUP BY task_key
 HAVING count(DISTINCT model) = (SELECT count(DISTINCT model) FROM runs);
 
-CREATE TABLE common_runs AS
+CREATE VIEW common_runs AS
 SELECT * FROM runs
 WHERE task_key IN (SELECT task_key FROM common_tasks)
    OR (SELECT count(*) FROM common_tasks) = 0;

@@ -1,12 +1,27 @@
--- runs/: every run as one JSON object (keys sorted, floats rounded to 6 decimals), in page
--- order: model, task, power level, GPU, repeat, run id. A page holds one model x task and at
--- most $page_size runs.
-SELECT model, task_key, source_file, answer_sha256, answer_file,
-  (row_number() OVER (PARTITION BY model, task_key
-                      ORDER BY power_applied_w NULLS FIRST, gpu_key, repeat_index, run_id)
-   - 1) // $page_size AS page_in_slice,
+-- runs/: the bodies of pages $first_page..$last_page (runs_page_plan.sql numbers them),
+-- each run one JSON object (keys sorted, floats rounded to 6 decimals). Answer texts come
+-- from the `answers` table the rebuild loads. Pages are rendered a batch at a time so memory
+-- stays bounded whatever the number of runs.
+WITH numbered AS (
+  SELECT r.*, a.text AS answer_text, a.origin AS answer_origin, rp.n_in_slice, pl.page_no
+  FROM page_list pl
+  JOIN run_pages rp ON rp.model = pl.model AND rp.task_key = pl.task_key
+                   AND rp.page_in_slice = pl.page_in_slice
+  JOIN runs r ON r.run_id = rp.run_id
+  LEFT JOIN answers a ON a.run_id = rp.run_id
+  WHERE pl.page_no BETWEEN $first_page AND $last_page
+), rendered AS (
+  SELECT page_no, n_in_slice,
   to_json(struct_pack(
     answer_chars := answer_chars, answer_sha256 := answer_sha256,
+    answer_source := CASE
+      WHEN answer_text IS NOT NULL THEN answer_origin
+      WHEN answer_sha256 IS NOT NULL
+        THEN 'not stored (the content store beside the ledger lacks it)'
+      WHEN answer_file IS NOT NULL THEN 'not stored (the original answer file is missing)'
+      ELSE 'no answer (the backend produced none)' END,
+    answer_text := left(answer_text, $answer_chars),
+    answer_truncated := coalesce(length(answer_text) > $answer_chars, false),
     checks := CASE WHEN checks_json IS NULL THEN '[]'::JSON ELSE checks_json::JSON END,
     cold_start := cold_start, completed := completed, done_reason := done_reason,
     energy_confidence := energy_confidence, energy_confidence_reason := energy_reason,
@@ -27,5 +42,9 @@ SELECT model, task_key, source_file, answer_sha256, answer_file,
     truncated := truncated, ttft_s := round(ttft_us / 1e6, 6),
     wall_s := round(wall_ns / 1e9, 6)
   )) AS json
-FROM runs
-ORDER BY model, task_key, power_applied_w NULLS FIRST, gpu_key, repeat_index, run_id;
+  FROM numbered
+)
+SELECT page_no, string_agg(json, ',' ORDER BY n_in_slice) AS body
+FROM rendered
+GROUP BY page_no
+ORDER BY page_no;
