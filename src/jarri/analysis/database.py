@@ -14,6 +14,8 @@ from jarri.analysis.metrics import select_list
 from jarri.errors import JarriError
 from jarri.rebuild.columns import RECORD_FIELDS, read_json_columns
 
+# Runs per page of runs/ (one model x task per page); 00_runs.sql numbers the pages.
+PAGE_SIZE = 250
 EMPTY_STRUCT = "STRUCT(" + ", ".join(f'"{k}" {v}' for k, v in RECORD_FIELDS.items()) + ")"
 
 
@@ -47,7 +49,7 @@ class Analysis:
         try:
             load = Template(sql_text("00_load")).substitute(source=_source(row_files))
             self.con.execute(load)
-            self.con.execute(sql_text("00_runs"))
+            self.con.execute(Template(sql_text("00_runs")).substitute(page_size=PAGE_SIZE))
         except duckdb.Error as exc:
             raise AnalysisError(f"loading the normalised rows into DuckDB failed: {exc}") \
                 from exc
@@ -79,12 +81,6 @@ class Analysis:
             return self.con.execute(Template(sql_text(name)).substitute(**params)).fetchall()
         except duckdb.Error as exc:
             raise AnalysisError(f"query {name}.sql failed: {exc}") from exc
-
-    def execute_script(self, name: str, **params: str) -> None:
-        try:
-            self.con.execute(Template(sql_text(name)).substitute(**params))
-        except duckdb.Error as exc:
-            raise AnalysisError(f"script {name}.sql failed: {exc}") from exc
 
     def scalar(self, sql: str) -> Any:
         row = self.con.execute(sql).fetchone()

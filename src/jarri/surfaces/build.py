@@ -90,8 +90,8 @@ def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
 
 def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[Path],
                t0: float) -> RebuildResult:
-    distinct_valid = db.scalar("SELECT count(DISTINCT row_sha) FROM raw_runs")
-    valid = db.scalar("SELECT count(*) FROM kept")
+    distinct_valid = db.scalar("SELECT distinct_valid FROM counts")
+    valid = db.scalar("SELECT valid FROM counts")
     used = db.scalar("SELECT count(*) FROM runs")
     source = {
         "ledgers": len(stats.ledgers),

@@ -17,7 +17,6 @@ from typing import Any
 
 from jarri.analysis.database import Analysis
 
-PAGE_SIZE = 250
 ANSWER_CHARS = 4000
 STORE = "content store"
 ORIGINAL = "original answer file (may belong to a later re-run: see import_flags)"
@@ -75,9 +74,8 @@ def write_pages(db: Analysis, root: Path, write_raw: Callable[[str, bytes, str],
                 write: Callable[[str, Any, str], None],
                 envelope: Callable[[str, Any], dict[str, Any]]) -> None:
     load_answers(db, root)
-    db.execute_script("runs_page_plan", page_size=str(PAGE_SIZE))
-    pages = db.con.execute("SELECT page_no, model, task_key, runs FROM page_list "
-                           "ORDER BY page_no").fetchall()
+    pages = db.con.execute("SELECT page_no, any_value(model), any_value(task_key), count(*) "
+                           "FROM runs GROUP BY page_no ORDER BY page_no").fetchall()
     head = json.dumps(envelope("runs_page", []), sort_keys=True, ensure_ascii=False,
                       separators=(",", ":"))
     assert head.count('"rows":[]') == 1

@@ -4,14 +4,39 @@
 -- record superseded by a later attempt is left out. The choice is made on narrow columns
 -- first, so the wide rows are copied once.
 CREATE TABLE kept AS
-SELECT arg_min(rowid, row_sha || '|' || source_file || '|' || lpad(CAST(source_line AS VARCHAR), 12, '0')) AS rid
+SELECT arg_min(rowid, row_sha || '|' || source_file || '|'
+                      || lpad(CAST(source_line AS VARCHAR), 12, '0')) AS rid
 FROM raw_runs
 GROUP BY run_id;
 
+CREATE TABLE counts AS
+SELECT (SELECT count(DISTINCT row_sha) FROM raw_runs) AS distinct_valid,
+       (SELECT count(*) FROM kept) AS valid;
+
+-- Each run's page in runs/: a page holds one model x task, at most $page_size runs, ordered
+-- by power level, GPU, repeat, run id; pages are numbered in the order model, task, page.
+-- Computed on narrow columns, then joined once to the wide rows.
+CREATE TABLE paging AS
+SELECT rid, n_in_slice, page_in_slice,
+  dense_rank() OVER (ORDER BY model, task_key, page_in_slice) AS page_no
+FROM (
+  SELECT rid, model, task_key, n_in_slice, (n_in_slice - 1) // $page_size AS page_in_slice
+  FROM (
+    SELECT r.rowid AS rid, r.model, r.task_key,
+      row_number() OVER (PARTITION BY r.model, r.task_key
+                         ORDER BY r.power_applied_w NULLS FIRST, r.gpu_key, r.repeat_index,
+                                  r.run_id) AS n_in_slice
+    FROM raw_runs r
+    WHERE r.rowid IN (SELECT rid FROM kept)
+      AND r.run_id NOT IN (SELECT supersedes FROM raw_runs WHERE supersedes IS NOT NULL)
+  )
+);
+
 CREATE TABLE runs AS
-SELECT * FROM raw_runs
-WHERE rowid IN (SELECT rid FROM kept)
-  AND run_id NOT IN (SELECT supersedes FROM raw_runs WHERE supersedes IS NOT NULL);
+SELECT r.*, p.n_in_slice, p.page_in_slice, p.page_no
+FROM raw_runs r JOIN paging p ON r.rowid = p.rid;
+
+DROP TABLE raw_runs;
 
 -- Tasks that every model ran at least once: the default comparison set.
 CREATE TABLE common_tasks AS

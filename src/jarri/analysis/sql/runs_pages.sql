@@ -1,15 +1,11 @@
--- runs/: the bodies of pages $first_page..$last_page (runs_page_plan.sql numbers them),
+-- runs/: the bodies of pages $first_page..$last_page (00_runs.sql numbers them),
 -- each run one JSON object (keys sorted, floats rounded to 6 decimals). Answer texts come
 -- from the `answers` table the rebuild loads. Pages are rendered a batch at a time so memory
 -- stays bounded whatever the number of runs.
 WITH numbered AS (
-  SELECT r.*, a.text AS answer_text, a.origin AS answer_origin, rp.n_in_slice, pl.page_no
-  FROM page_list pl
-  JOIN run_pages rp ON rp.model = pl.model AND rp.task_key = pl.task_key
-                   AND rp.page_in_slice = pl.page_in_slice
-  JOIN runs r ON r.run_id = rp.run_id
-  LEFT JOIN answers a ON a.run_id = rp.run_id
-  WHERE pl.page_no BETWEEN $first_page AND $last_page
+  SELECT r.*, a.text AS answer_text, a.origin AS answer_origin
+  FROM runs r LEFT JOIN answers a USING (run_id)
+  WHERE r.page_no BETWEEN $first_page AND $last_page
 ), rendered AS (
   SELECT page_no, n_in_slice,
   to_json(struct_pack(
