@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -63,24 +62,12 @@ class Analysis:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
-    def iter_query(self, name: str, batch: int = 5000,
-                   **params: str) -> Iterator[dict[str, Any]]:
-        """Rows one at a time (fetched in batches), for results too big to hold at once."""
+    def run_script(self, name: str, **params: str) -> None:
+        """A statement that returns nothing (e.g. a COPY)."""
         try:
-            cur = self.con.execute(Template(sql_text(name)).substitute(**params))
+            self.con.execute(Template(sql_text(name)).substitute(**params))
         except duckdb.Error as exc:
-            raise AnalysisError(f"query {name}.sql failed: {exc}") from exc
-        cols = [d[0] for d in cur.description]
-        while chunk := cur.fetchmany(batch):
-            for row in chunk:
-                yield dict(zip(cols, row, strict=True))
-
-    def query_raw(self, name: str, **params: str) -> list[tuple[Any, ...]]:
-        """Rows as tuples (no metric list substituted)."""
-        try:
-            return self.con.execute(Template(sql_text(name)).substitute(**params)).fetchall()
-        except duckdb.Error as exc:
-            raise AnalysisError(f"query {name}.sql failed: {exc}") from exc
+            raise AnalysisError(f"{name}.sql failed: {exc}") from exc
 
     def scalar(self, sql: str) -> Any:
         row = self.con.execute(sql).fetchone()

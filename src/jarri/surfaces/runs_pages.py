@@ -67,35 +67,41 @@ def load_answers(db: Analysis, root: Path) -> int:
     return len(paths)
 
 
-BATCH_RUNS = 40_000  # runs rendered per query: bounds DuckDB's memory for the page bodies
+def _page_rows(folder: Path) -> list[str]:
+    """The rendered runs of one page, in page order (DuckDB may split a page over files)."""
+    numbered: list[tuple[int, str]] = []
+    for part in sorted(folder.iterdir()):
+        with open(part, encoding="utf-8") as fh:
+            for line in fh:
+                n, _, row = line.rstrip("\n").partition("\t")
+                numbered.append((int(n), row))
+    numbered.sort()
+    return [row for _, row in numbered]
 
 
-def write_pages(db: Analysis, root: Path, write_raw: Callable[[str, bytes, str], None],
+def write_pages(db: Analysis, root: Path, work_dir: Path,
+                write_raw: Callable[[str, bytes, str], None],
                 write: Callable[[str, Any, str], None],
                 envelope: Callable[[str, Any], dict[str, Any]]) -> None:
     load_answers(db, root)
     pages = db.con.execute("SELECT page_no, any_value(model), any_value(task_key), count(*) "
                            "FROM runs GROUP BY page_no ORDER BY page_no").fetchall()
+    rendered = work_dir / "pages"
+    if pages:
+        db.run_script("runs_pages", target=rendered.as_posix().replace("'", "''"),
+                      answer_chars=str(ANSWER_CHARS))
     head = json.dumps(envelope("runs_page", []), sort_keys=True, ensure_ascii=False,
                       separators=(",", ":"))
     assert head.count('"rows":[]') == 1
     before, after = head.split('"rows":[]')
     index: list[dict[str, Any]] = []
-    first = 0
-    while first < len(pages):
-        last, total = first, 0
-        while last < len(pages) and (last == first or total + pages[last][3] <= BATCH_RUNS):
-            total += pages[last][3]
-            last += 1
-        bodies = db.query_raw("runs_pages", first_page=str(pages[first][0]),
-                              last_page=str(pages[last - 1][0]),
-                              answer_chars=str(ANSWER_CHARS))
-        for (page_no, body), (_, model, task_key, runs) in zip(bodies, pages[first:last],
-                                                               strict=True):
-            name = f"runs/page_{page_no:06d}.json"
-            write_raw(name, (before + '"rows":[' + body + "]" + after + "\n").encode("utf-8"),
-                      "run records (one model x task)")
-            index.append({"file": name, "model": model, "task_key": task_key, "runs": runs})
-        first = last
+    for page_no, model, task_key, runs in pages:
+        rows = _page_rows(rendered / f"page_no={page_no}")
+        if len(rows) != runs:
+            raise RuntimeError(f"run page {page_no}: {len(rows)} rows rendered, {runs} expected")
+        name = f"runs/page_{page_no:06d}.json"
+        body = before + '"rows":[' + ",".join(rows) + "]" + after + "\n"
+        write_raw(name, body.encode("utf-8"), "run records (one model x task)")
+        index.append({"file": name, "model": model, "task_key": task_key, "runs": runs})
     write("runs/index.json", envelope("runs_index", index),
           "which page holds the runs of each model x task")

@@ -32,11 +32,16 @@ FROM (
   )
 );
 
-CREATE TABLE runs AS
-SELECT r.*, p.n_in_slice, p.page_in_slice, p.page_no
-FROM raw_runs r JOIN paging p ON r.rowid = p.rid;
-
-DROP TABLE raw_runs;
+-- Add the page columns in place rather than copying a million wide rows, drop the records
+-- that are not used, and call what is left `runs`.
+ALTER TABLE raw_runs ADD COLUMN n_in_slice BIGINT;
+ALTER TABLE raw_runs ADD COLUMN page_in_slice BIGINT;
+ALTER TABLE raw_runs ADD COLUMN page_no BIGINT;
+UPDATE raw_runs SET n_in_slice = p.n_in_slice, page_in_slice = p.page_in_slice,
+                    page_no = p.page_no
+FROM paging p WHERE raw_runs.rowid = p.rid;
+DELETE FROM raw_runs WHERE page_no IS NULL;
+ALTER TABLE raw_runs RENAME TO runs;
 
 -- Tasks that every model ran at least once: the default comparison set.
 CREATE TABLE common_tasks AS

@@ -1,11 +1,11 @@
--- runs/: the bodies of pages $first_page..$last_page (00_runs.sql numbers them),
--- each run one JSON object (keys sorted, floats rounded to 6 decimals). Answer texts come
--- from the `answers` table the rebuild loads. Pages are rendered a batch at a time so memory
--- stays bounded whatever the number of runs.
+-- runs/: every run as one JSON object (keys sorted, floats rounded to 6 decimals), written
+-- by DuckDB into one file per page (00_runs.sql numbers the pages) as "n_in_slice<TAB>json"
+-- lines; the rebuild wraps each page in the envelope. Answer texts come from the `answers`
+-- table the rebuild loads.
+COPY (
 WITH numbered AS (
   SELECT r.*, a.text AS answer_text, a.origin AS answer_origin
   FROM runs r LEFT JOIN answers a USING (run_id)
-  WHERE r.page_no BETWEEN $first_page AND $last_page
 ), rendered AS (
   SELECT page_no, n_in_slice,
   to_json(struct_pack(
@@ -40,7 +40,7 @@ WITH numbered AS (
   )) AS json
   FROM numbered
 )
-SELECT page_no, string_agg(json, ',' ORDER BY n_in_slice) AS body
-FROM rendered
-GROUP BY page_no
-ORDER BY page_no;
+-- no ORDER BY: sorting a gigabyte of JSON costs more than sorting each page afterwards
+SELECT page_no, n_in_slice, json FROM rendered
+) TO '$target' (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '	',
+                PARTITION_BY (page_no), WRITE_PARTITION_COLUMNS false);
