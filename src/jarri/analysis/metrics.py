@@ -48,6 +48,28 @@ METRICS_SQL: dict[str, str] = {
     "skipped_output_tokens": f"COUNT(*) FILTER (WHERE NOT ({_T}))",
     "skipped_eval_s": "COUNT(*) FILTER (WHERE eval_us IS NULL)",
     "skipped_energy": f"COUNT(*) FILTER (WHERE NOT {_E})",
+    # The sums behind every ratio, so a consumer (the UI, after filtering) can aggregate
+    # rows into bigger slices with exactly the same formulas.
+    "sum_score": f"SUM({_S}) / 1e6",
+    "n_passed": "COUNT(*) FILTER (WHERE passed)",
+    "n_fully_correct": "COUNT(*) FILTER (WHERE fully_correct)",
+    "n_completed": "COUNT(*) FILTER (WHERE completed)",
+    "n_hard_failure": "COUNT(*) FILTER (WHERE hard_failure)",
+    "n_energy": f"COUNT(*) FILTER (WHERE {_E})",
+    "sum_energy_j": f"COALESCE(SUM(energy_net_mj) FILTER (WHERE {_E}), 0) / 1e3",
+    "sum_tokens_decode": f"COALESCE(SUM(output_tokens) FILTER (WHERE {_T} AND eval_us > 0), 0)",
+    "sum_eval_s": f"COALESCE(SUM(eval_us) FILTER (WHERE {_T} AND eval_us > 0), 0) / 1e6",
+    "sum_tokens": "COALESCE(SUM(output_tokens), 0)",
+    "n_tokens": f"COUNT(*) FILTER (WHERE {_T})",
+    "sum_wall_tokens_s": f"COALESCE(SUM(wall_ns) FILTER (WHERE {_T}), 0) / 1e9",
+    "sum_total_tokens": "COALESCE(SUM(prompt_tokens + output_tokens), 0)",
+    "n_total_tokens": "COUNT(*) FILTER (WHERE prompt_tokens IS NOT NULL "
+                      "AND output_tokens IS NOT NULL)",
+    "sum_energy_tokens_j": f"COALESCE(SUM(energy_net_mj) FILTER (WHERE {_E} AND {_T}), 0) / 1e3",
+    "sum_tokens_energy": f"COALESCE(SUM(output_tokens) FILTER (WHERE {_E} AND {_T}), 0)",
+    "sum_score_tokens": f"COALESCE(SUM({_S}) FILTER (WHERE {_T}), 0) / 1e6",
+    "sum_score_energy": f"COALESCE(SUM({_S}) FILTER (WHERE {_E}), 0) / 1e6",
+    "n_passed_energy": f"COUNT(*) FILTER (WHERE {_E} AND passed)",
 }
 
 DEFINITIONS: dict[str, str] = {
@@ -81,12 +103,17 @@ DEFINITIONS: dict[str, str] = {
     "skipped_output_tokens": "runs left out of token metrics because the server reported no "
                              "token count",
     "skipped_energy": "runs left out of energy metrics (no valid energy under the policy)",
+    "sum_* / n_*": "the sums and counts behind the ratios, for aggregating rows into bigger "
+                   "slices with the same formulas",
 }
 
 
 # Integer-valued metrics; every other metric is a ratio, rounded to 6 decimals in SQL.
 COUNTS = frozenset({"runs", "passed_runs", "energy_runs", "total_output_tokens",
-                    "skipped_output_tokens", "skipped_eval_s", "skipped_energy"})
+                    "skipped_output_tokens", "skipped_eval_s", "skipped_energy", "n_passed",
+                    "n_fully_correct", "n_completed", "n_hard_failure", "n_energy",
+                    "sum_tokens_decode", "sum_tokens", "n_tokens", "sum_total_tokens",
+                    "n_total_tokens", "sum_tokens_energy", "n_passed_energy"})
 
 
 def select_list(prefix: str = "") -> str:

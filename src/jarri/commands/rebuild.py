@@ -18,9 +18,8 @@ def install_ui(ws: Workspace) -> None:
     """Copy the packaged UI into the workspace (so a plain static server can show it)."""
     src = Path(str(resources.files("jarri") / "ui"))
     ws.ui.mkdir(parents=True, exist_ok=True)
-    for f in src.iterdir():
-        if f.is_file():
-            shutil.copyfile(f, ws.ui / f.name)
+    shutil.copytree(src, ws.ui, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py"))
 
 
 def print_summary(r: RebuildResult, quiet: bool) -> None:

@@ -1,0 +1,92 @@
+// Jarri Benchmark UI: plain ES modules over the JSON surfaces in data/.
+import { h, empty } from "./dom.js";
+import { watts } from "./format.js";
+import { loadCore } from "./data.js";
+import * as state from "./state.js";
+import { overview } from "./panels/overview.js";
+import { modelRows, comparison, detail } from "./panels/models.js";
+import { registry, ranking, modelTask } from "./panels/tasks.js";
+import { power } from "./panels/power.js";
+import { drilldown } from "./panels/drilldown.js";
+import { failures } from "./panels/failures.js";
+import { pareto } from "./panels/pareto.js";
+import { raw } from "./panels/raw.js";
+
+const main = document.getElementById("main");
+const bar = document.getElementById("filters");
+
+function filters(st) {
+  const q = st.q.toLowerCase(), tq = st.tq.toLowerCase();
+  return {
+    model: (m) => !q || m.toLowerCase().includes(q),
+    task: (key, family, title) => (!tq || key.toLowerCase().includes(tq) || (title || "").toLowerCase().includes(tq))
+      && (!st.family || family === st.family),
+    gpu: (g) => !st.gpu || g === st.gpu,
+    power: (w) => !st.power || String(w ?? "none") === st.power,
+  };
+}
+
+function filterBar(d, st, registry) {
+  const tdp = d["duckdb_model_task_tdp.json"].rows;
+  const families = [...new Set(registry.map((t) => t.task_family).filter(Boolean))].sort();
+  const gpus = d["registries/gpus.json"].rows;
+  const powers = [...new Set(tdp.map((r) => String(r.power_applied_w ?? "none")))].sort((a, b) => (a === "none" ? -1 : b === "none" ? 1 : a - b));
+  const input = (id, key, ph) => h("input", { id, type: "search", placeholder: ph, value: st[key],
+    onchange: (e) => state.update({ [key]: e.target.value.trim() }) });
+  const select = (id, key, label, options) => h("select", { id, onchange: (e) => state.update({ [key]: e.target.value }) },
+    h("option", { value: "" }, label), options.map(([v, t]) => h("option", { value: v, selected: st[key] === v }, t)));
+  bar.replaceChildren(
+    input("f-model", "q", "model contains…"), input("f-task", "tq", "task contains…"),
+    select("f-family", "family", "all families", families.map((f) => [f, f])),
+    select("f-gpu", "gpu", "all GPUs", gpus.map((g) => [g.gpu_key, g.gpu_name || "no GPU"])),
+    select("f-power", "power", "all power levels", powers.map((p) => [p, p === "none" ? "not set" : watts(Number(p))])),
+    h("button", { id: "f-clear", onclick: () => state.update({ q: "", tq: "", family: "", gpu: "", power: "" }) }, "clear filters"));
+}
+
+function render(d, st) {
+  const reg = d["duckdb_task_registry.json"].rows;
+  const filt = filters(st);
+  const family = new Map(reg.map((t) => [t.task_key, t]));
+  const tdpRows = d["duckdb_model_task_tdp.json"].rows.filter((r) => filt.model(r.model)
+    && filt.task(r.task_key, r.task_family, family.get(r.task_key)?.title) && filt.gpu(r.gpu_key)
+    && filt.power(r.power_applied_w));
+  const ctx = { d, st, set: state.update, defs: d["duckdb_model_rankings.json"].definitions, filt,
+    tdpRows, registry: reg, model: st.model, task: st.task };
+  filterBar(d, st, reg);
+  const rows = modelRows(ctx);
+  const scrollY = window.scrollY;
+  main.replaceChildren(overview(ctx), comparison(ctx, rows), detail(ctx, rows), registry(ctx),
+    ranking(ctx), modelTask(ctx), power(ctx), drilldown(ctx), failures(ctx), pareto(ctx), raw(ctx));
+  window.scrollTo(0, scrollY);
+  document.body.dataset.ready = "1";
+}
+
+async function start() {
+  let d;
+  try {
+    d = await loadCore();
+  } catch (e) {
+    main.replaceChildren(empty(`No data yet (${e.message}). Run a sweep — bash ./run_me.sh --models gemma3:270m --experiments smoke_v1 — or 'jarri rebuild' in the workspace, then reload.`));
+    document.body.dataset.ready = "1";
+    return;
+  }
+  if (!d["duckdb_model_rankings.json"].rows.length && !d["duckdb_model_task_tdp.json"].rows.length) {
+    main.replaceChildren(empty("The ledgers hold no usable runs yet. Run a sweep (bash ./run_me.sh --models gemma3:270m), then 'jarri rebuild'."));
+    document.body.dataset.ready = "1";
+    return;
+  }
+  const st = state.read();
+  if (!st.model) {
+    const first = d["duckdb_model_rankings.json"].rows[0];
+    if (first) st.model = first.model;
+  }
+  if (!st.task) {  // the first task the selected model ran, so every panel has something
+    const tdp = d["duckdb_model_task_tdp.json"].rows;
+    const t = tdp.find((r) => r.model === st.model) || tdp[0];
+    if (t) st.task = t.task_key;
+  }
+  state.onChange((s) => render(d, s));
+  render(d, st);
+}
+
+start();

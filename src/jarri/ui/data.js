@@ -1,0 +1,21 @@
+// Fetches surfaces once each; run pages only when a drilldown asks for them.
+const cache = new Map();
+
+export async function load(file) {
+  if (!cache.has(file)) {
+    cache.set(file, fetch(`data/${file}`).then((r) => {
+      if (!r.ok) throw new Error(`data/${file}: HTTP ${r.status}`);
+      return r.json();
+    }));
+  }
+  return cache.get(file);
+}
+
+export async function loadCore() {
+  const names = ["data_index.json", "duckdb_model_rankings.json", "duckdb_task_rankings.json",
+    "duckdb_model_task_tdp.json", "duckdb_model_tdp.json", "duckdb_pareto_frontiers.json",
+    "duckdb_task_registry.json", "duckdb_failure_surfaces.json", "failures/by_model.json",
+    "registries/gpus.json", "registries/models.json", "verification/quarantine.json"];
+  const files = await Promise.all(names.map(load));
+  return Object.fromEntries(names.map((n, i) => [n, files[i]]));
+}
