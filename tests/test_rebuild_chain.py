@@ -88,6 +88,15 @@ def test_merge_given_twice_or_split(tmp_path: Path) -> None:
     assert comparable(build(split)) == comparable(base)
 
 
+def test_empty_workspace_and_only_bad_lines(tmp_path: Path) -> None:
+    r = rebuild(Workspace(tmp_path / "nothing"))
+    assert (r.rows_total, r.rows_used, r.files > 10) == (0, 0, True)
+    (tmp_path / "bad" / LEDGER).parent.mkdir(parents=True)
+    (tmp_path / "bad" / LEDGER).write_bytes(b"{broken\n")
+    r = rebuild(Workspace(tmp_path / "bad"))
+    assert (r.rows_total, r.rows_used, r.rows_quarantined) == (1, 0, 1)
+
+
 def test_supersedes_and_duplicate_run_ids(tmp_path: Path) -> None:
     recs = hand_records()
     retry = rec(3, "A", "t2", "G1", "80", score=100, energy_j=50, confidence="high", out=40,

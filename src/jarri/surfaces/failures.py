@@ -21,6 +21,8 @@ def distribution(db: Analysis, dim: str) -> dict[str, dict[str, Any]]:
     """Per group of ``dim`` (an SQL expression over runs): runs, failed runs and rates."""
     groups: dict[str, dict[str, Any]] = {}
     for t in db.query("group_totals", dim=dim):
+        if not t["runs"]:
+            continue  # a constant group over no runs at all
         groups[str(t["grp"])] = {
             "runs": t["runs"], "failed_runs": t["failed_runs"],
             "hard_failures": t["hard_failures"],

@@ -59,6 +59,7 @@ function render(d, st) {
     ranking(ctx), modelTask(ctx), power(ctx), drilldown(ctx), failures(ctx), pareto(ctx), raw(ctx));
   window.scrollTo(0, scrollY);
   document.body.dataset.ready = "1";
+  document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
 }
 
 async function start() {

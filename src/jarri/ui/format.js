@@ -13,9 +13,14 @@ const PERCENT = new Set(["success_rate", "fully_correct_rate", "completion_rate"
 const ENERGY = new Set(["avg_energy_j", "joules_per_output_token", "output_tokens_per_joule",
   "score_per_wh", "energy_per_success_j", "score_per_wh_vs_best"]);
 
+// Counts print as integers; any other number with a fixed number of decimals.
 export function num(v, digits = 2) {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return v.toLocaleString("en-US");
+  return fixed(v, digits);
+}
+
+export function fixed(v, digits = 2) {
   return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
@@ -25,10 +30,10 @@ export function metric(key, v, why) {
     if (ENERGY.has(key)) return `not measured${why ? ` (${why})` : ""}`;
     return "–";
   }
-  if (PERCENT.has(key)) return `${num(100 * v, 1)} %`;
-  if (key === "output_token_waste" || key === "score_per_wh_vs_best") return `${v.toFixed(2)}×`;
+  if (PERCENT.has(key)) return `${fixed(100 * v, 1)} %`;
+  if (key === "output_token_waste" || key === "score_per_wh_vs_best") return `${fixed(v, 2)}×`;
   const unit = UNITS[key] || "";
-  return unit ? `${num(v, 2)} ${unit}` : num(v, 2);
+  return unit ? `${fixed(v, 2)} ${unit}` : fixed(v, 2);
 }
 
 export function watts(w) {

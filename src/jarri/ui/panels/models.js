@@ -75,7 +75,8 @@ export function detail(ctx, rows) {
   const energy = r.avg_energy_j === null
     ? `Energy: not measured (${energyWhy(r)}).`
     : `It used ${metric("avg_energy_j", r.avg_energy_j)} per run on average (net of idle), ${metric("score_per_wh", r.score_per_wh)}.`;
-  const text = `${r.model} ran ${r.tasks_run} of the ${r.tasks_total} visible task(s) in ${num(r.runs)} run(s) on the ${r.slice}. ` +
+  const where = r.slice === "common task set" ? "the common task set" : r.slice;
+  const text = `${r.model} ran ${r.tasks_run} of the ${r.tasks_total} visible task(s); on ${where} it has ${num(r.runs)} run(s). ` +
     `The evaluator passed ${metric("success_rate", r.success_rate)} of them; the average score was ${metric("avg_score_percent", r.avg_score_percent)}. ` +
     `It produced ${metric("avg_output_tokens", r.avg_output_tokens)} per run, ${metric("output_token_waste", r.output_token_waste)} the fewest among the visible models. ` +
     `${metric("hard_failure_rate", r.hard_failure_rate)} of its runs were hard failures. ${energy}`;

@@ -59,8 +59,11 @@ export function ranking(ctx) {
       { key: "gpu_name", label: "GPU", fmt: (c) => c.gpu_name || "no GPU" },
       { key: "power_applied_w", label: "power limit", fmt: (c) => `${watts(c.power_applied_w)}${c.power_requests ? ` (${c.power_requests.join(", ")})` : ""}` },
       { key: "runs", label: "runs", fmt: (c) => num(c.runs) },
-      ...["avg_score_percent", "avg_energy_j", "avg_output_tokens", "output_token_waste", "score_per_wh", "score_per_wh_vs_best", "success_rate"].map((k) => (
-        { key: k, label: k.replaceAll("_", " "), title: defs[k], fmt: (c) => metric(k, c[k], energyWhy(c)) })),
+      ...[["avg_score_percent", "avg score"], ["avg_energy_j", "avg energy"],
+        ["avg_output_tokens", "avg output tokens"], ["output_token_waste", "output-token waste vs best visible"],
+        ["score_per_wh", "score/Wh"], ["score_per_wh_vs_best", "score/Wh vs best visible"],
+        ["success_rate", "success rate"]].map(([k, label]) => (
+        { key: k, label, title: defs[k], fmt: (c) => metric(k, c[k], energyWhy(c)) })),
       { key: "frontier", label: "energy frontier", fmt: (c) => (on.has(c) ? "yes" : "–") },
     ],
   });

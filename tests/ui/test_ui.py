@@ -1,0 +1,211 @@
+"""The eleven panels in a real browser, their numbers against the JSON, filters, sorting,
+selection, URL state, the drilldown's answer text, and untrusted strings rendered inert."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from conftest import FIXTURES, SHARED_UPSTREAM, run_jarri
+from handledger import hand_records, rec
+from tests.ui.conftest import Served, after_render, build_workspace, open_page, wait_ready
+
+PANELS = ["overview", "models", "model-detail", "task-registry", "task-ranking", "model-task",
+          "model-power", "drilldown", "failures", "pareto", "raw"]
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A real gemma3:270m sweep, the hand-written ledger, and the original's artifacts."""
+    root = tmp_path_factory.mktemp("ui-real")
+    r = run_jarri("run", "-m", "gemma3:270m", "-w", str(root))
+    assert r.returncode == 0, r.stderr
+    upstream = SHARED_UPSTREAM if SHARED_UPSTREAM.is_dir() else FIXTURES / "upstream_import"
+    ws = build_workspace(root, ledgers={
+        "benchmarks/e1/llm_benchmark_runs.jsonl": b"".join(x.to_line() for x in hand_records())},
+        imports=[upstream])
+    served = Served(ws)
+    yield served
+    served.close()
+
+
+def surface(served: Served, name: str) -> dict[str, Any]:
+    return json.loads((served.ws.ui_data / name).read_text())
+
+
+def cells(page: Page, table: str, key: str) -> dict[str, str]:
+    """{row key: cell text} for one column of a table."""
+    out = {}
+    for row in page.query_selector_all(f"#{table} tbody tr"):
+        cell = row.query_selector(f"td[data-key='{key}']")
+        out[row.get_attribute("data-row") or ""] = cell.inner_text() if cell else ""
+    return out
+
+
+def test_every_panel_renders_with_real_data(browser: Browser, real: Served,
+                                            artifacts: Path) -> None:
+    page, problems = open_page(browser, real.url + "#model=gemma3%3A270m&task=smoke_v1%2Fcapital_france")
+    page.wait_for_selector("#runs article.run")
+    for pid in PANELS:
+        section = page.query_selector(f"section#{pid}")
+        assert section is not None, pid
+        text = section.inner_text()
+        assert text.strip(), pid
+        assert "undefined" not in text and "NaN" not in text, (pid, text[:300])
+        section.screenshot(path=str(artifacts / f"{pid}.png"))
+    page.screenshot(path=str(artifacts / "full_page.png"), full_page=True)
+    assert problems == []
+
+
+def test_model_comparison_numbers_equal_the_json(browser: Browser, real: Served) -> None:
+    page, _ = open_page(browser, real.url)
+    expected = {r["model"]: r for r in surface(real, "duckdb_model_rankings.json")["rows"]}
+    shown_score = cells(page, "model-table", "avg_score_percent")
+    shown_runs = cells(page, "model-table", "runs")
+    shown_tps = cells(page, "model-table", "tokens_per_second")
+    assert set(shown_score) == set(expected)
+    for model, row in expected.items():
+        assert shown_score[model] == f"{row['avg_score_percent']:,.2f} pts"
+        assert shown_runs[model] == f"{row['runs']:,}"
+        tps = row["tokens_per_second"]
+        assert shown_tps[model] == ("–" if tps is None else f"{tps:,.2f} tok/s")
+    energy = cells(page, "model-table", "avg_energy_j")
+    assert energy["gemma3:270m"].startswith("not measured (")  # never 0
+
+
+def test_sorting(browser: Browser, real: Served) -> None:
+    page, _ = open_page(browser, real.url)
+    after_render(page, lambda: page.click("#model-table th[data-key='runs']"))
+    runs = [int(v.replace(",", "")) for v in cells(page, "model-table", "runs").values()]
+    assert runs == sorted(runs)
+    assert "sort=runs%3Aasc" in page.url
+    after_render(page, lambda: page.click("#model-table th[data-key='runs']"))
+    runs = [int(v.replace(",", "")) for v in cells(page, "model-table", "runs").values()]
+    assert runs == sorted(runs, reverse=True)
+
+
+def test_vs_best_visible_changes_when_the_best_row_is_filtered_out(browser: Browser,
+                                                                   real: Served) -> None:
+    page, _ = open_page(browser, real.url)
+    waste = cells(page, "model-table", "output_token_waste")
+    best = [m for m, v in waste.items() if v == "1.00×"]
+    assert len(best) == 1
+    others = [m for m in waste if m not in best]
+    # hide the best row with a model filter that matches every other model
+    page.fill("#f-model", others[0])
+    after_render(page, lambda: page.dispatch_event("#f-model", "change"))
+    after = cells(page, "model-table", "output_token_waste")
+    assert best[0] not in after and after[others[0]] == "1.00×"
+    assert waste[others[0]] != "1.00×"
+
+
+def test_selection_and_url_state_survive_reload(browser: Browser, real: Served) -> None:
+    page, _ = open_page(browser, real.url)
+    after_render(page, lambda: page.click("#model-table tbody tr[data-row='A']"))
+    assert page.inner_text("section#model-detail h2") == "Selected model: A"
+    after_render(page, lambda: page.select_option("#f-family", "fact"))
+    assert "model=A" in page.url and "family=fact" in page.url
+    page.reload()
+    wait_ready(page)
+    assert page.inner_text("section#model-detail h2") == "Selected model: A"
+    assert page.eval_on_selector("#f-family", "e => e.value") == "fact"
+    assert page.query_selector("#model-table tr.selected[data-row='A']") is not None
+
+
+def test_task_drilldown_shows_answer_text(browser: Browser, real: Served) -> None:
+    page, _ = open_page(browser, real.url + "#model=gemma3%3A270m&task=smoke_v1%2Fcapital_france")
+    page.wait_for_selector("#runs article.run pre.answer")
+    answer = page.inner_text("#runs article.run pre.answer")
+    assert "Paris" in answer
+    card = page.inner_text("#runs article.run")
+    assert "answer_matches" in card and "not measured" in card and "energy method" in card
+
+
+def test_power_levels_and_pareto(browser: Browser, real: Served) -> None:
+    page, _ = open_page(browser, real.url + "#model=A&task=e1%2Ft1")
+    rows = page.query_selector_all("#power-table tbody tr")
+    assert len(rows) == 2  # 144 W and 200 W on GPU-1111
+    assert page.query_selector("#power-chart-wh polyline") is not None
+    assert "Best score per Wh" in page.inner_text("section#model-power")
+    after_render(page, lambda: page.select_option("#pareto-scope", "e1/t2"))
+    table = page.inner_text("#pareto-table")
+    assert "yes (score 0)" in table  # A's failed t2 run is degenerate
+    after_render(page, lambda: page.check("#hide-degenerate"))
+    assert "yes (score 0)" not in (page.inner_text("section#pareto"))
+
+
+def test_failure_surface_links_to_a_run(browser: Browser, real: Served) -> None:
+    page, _ = open_page(browser, real.url + "#model=A&task=e1%2Ft1")
+    assert "transport" in page.inner_text("#failure-distribution")
+    link = page.query_selector("#failure-examples a")
+    assert link is not None
+    after_render(page, link.click)
+    page.wait_for_selector("#runs article.run.highlighted")
+    assert "run=" in page.url
+
+
+def test_raw_json_browser(browser: Browser, real: Served) -> None:
+    page, _ = open_page(browser, real.url)
+    page.select_option("#raw-file", "duckdb_model_rankings.json")
+    page.wait_for_selector("#raw-tree details[open]")
+    page.fill("#raw-search", "avg_score_percent")
+    page.dispatch_event("#raw-search", "input")
+    assert "match(es)" in page.inner_text("#raw-results")
+    assert "$.rows[0].avg_score_percent" in page.inner_text("#raw-results")
+
+
+def test_no_data_and_single_run(browser: Browser, tmp_path: Path) -> None:
+    empty = build_workspace(tmp_path / "empty")
+    served = Served(empty)
+    try:
+        page, problems = open_page(browser, served.url)
+        assert "Run a sweep" in page.inner_text("main")
+        assert [p for p in problems if "page error" in p] == []
+    finally:
+        served.close()
+    one = build_workspace(tmp_path / "one", ledgers={
+        "benchmarks/e1/llm_benchmark_runs.jsonl": hand_records()[0].to_line()})
+    served = Served(one)
+    try:
+        page, problems = open_page(browser, served.url)
+        for pid in PANELS:
+            assert page.query_selector(f"section#{pid}") is not None
+        assert "undefined" not in page.inner_text("main") and problems == []
+    finally:
+        served.close()
+
+
+EVIL_MODEL = '<script>window.__pwned=1</script>"quoted"'
+EVIL_TASK = '<img src=x onerror="window.__pwned=2">'
+
+
+def test_untrusted_strings_render_as_inert_text(browser: Browser, tmp_path: Path) -> None:
+    long = "L" * 5000
+    records = [
+        rec(1, EVIL_MODEL, EVIL_TASK, "G1", "80", score=100, energy_j=10, confidence="high",
+            out=5, prompt=5, eval_s=1.0, wall_s=1.0,
+            extracted_answer='<img src=x onerror="window.__pwned=3">', error=long),
+        rec(2, long, "t1", "G2", None, score=0, energy_j=None, confidence="unmeasured", out=5,
+            prompt=5, eval_s=1.0, wall_s=1.0, task_name='<b>bold</b>"q"'),
+    ]
+    ws = build_workspace(tmp_path, ledgers={
+        "benchmarks/e1/llm_benchmark_runs.jsonl": b"".join(r.to_line() for r in records)})
+    served = Served(ws)
+    try:
+        page, problems = open_page(browser, served.url)
+        after_render(page, lambda: page.click("#model-table tbody tr >> nth=0"))
+        assert page.evaluate("window.__pwned") is None
+        assert page.query_selector("main img") is None
+        assert page.query_selector("main script") is None
+        assert page.query_selector("main b") is None or "bold" not in page.inner_text("main b")
+        text = page.inner_text("main")
+        assert "<script>window.__pwned=1</script>" in text and EVIL_TASK in text
+        assert not [p for p in problems if p.startswith(("dialog", "page error"))]
+    finally:
+        served.close()
