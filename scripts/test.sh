@@ -13,6 +13,18 @@ export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLA
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements-dev.txt
 
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+if [ ! -x "${JARRI_CHROMIUM:-/usr/bin/chromium}" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing chromium (Debian package) for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "error: the browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' (or set JARRI_CHROMIUM)" >&2
+    exit 1
+  fi
+fi
+
 echo "== ruff"
 .venv/bin/ruff check src tests perf
 echo "== mypy"

@@ -4,17 +4,16 @@ selection, URL state, the drilldown's answer text, and untrusted strings rendere
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
+from tests.ui.conftest import Served, after_render, build_workspace, open_page, wait_ready
 
 from conftest import FIXTURES, SHARED_UPSTREAM, run_jarri
 from handledger import hand_records, rec
-from tests.ui.conftest import Served, after_render, build_workspace, open_page, wait_ready
 
 PANELS = ["overview", "models", "model-detail", "task-registry", "task-ranking", "model-task",
           "model-power", "drilldown", "failures", "pareto", "raw"]
@@ -50,7 +49,8 @@ def cells(page: Page, table: str, key: str) -> dict[str, str]:
 
 def test_every_panel_renders_with_real_data(browser: Browser, real: Served,
                                             artifacts: Path) -> None:
-    page, problems = open_page(browser, real.url + "#model=gemma3%3A270m&task=smoke_v1%2Fcapital_france")
+    gemma = "#model=gemma3%3A270m&task=smoke_v1%2Fcapital_france"
+    page, problems = open_page(browser, real.url + gemma)
     page.wait_for_selector("#runs article.run")
     for pid in PANELS:
         section = page.query_selector(f"section#{pid}")
