@@ -52,6 +52,8 @@ def test_every_panel_renders_with_real_data(browser: Browser, real: Served,
     gemma = "#model=gemma3%3A270m&task=smoke_v1%2Fcapital_france"
     page, problems = open_page(browser, real.url + gemma)
     page.wait_for_selector("#runs article.run")
+    # The sticky header would be painted over tall panels in element screenshots.
+    page.add_style_tag(content="header { position: static !important; }")
     for pid in PANELS:
         section = page.query_selector(f"section#{pid}")
         assert section is not None, pid

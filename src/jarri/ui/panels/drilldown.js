@@ -40,12 +40,19 @@ function runCard(r, ctx) {
   const energy = r.energy_net_j === null
     ? `not measured (${r.energy_confidence_reason || r.energy_confidence})`
     : `${num(r.energy_net_j, 2)} J net (${r.energy_confidence}${r.energy_valid ? "" : ", not counted"}) — ${r.energy_confidence_reason}`;
+  const warnings = [
+    r.residency === "hybrid" || r.residency === "cpu" ? `⚠ ${r.residency} residency: energy excluded from comparisons` : null,
+    r.energy_confidence === "low" ? "⚠ low-confidence energy" : null,
+    r.cold_start ? "⚠ cold start (model loaded during the run)" : null,
+    (r.import_flags || []).length ? `⚠ imported: ${r.import_flags.join(", ")}` : null,
+  ].filter(Boolean);
   const labels = r.fully_correct ? "fully correct"
     : `${r.failure_stage || "unlabelled"} / ${r.failure_type || "unlabelled"}${r.hard_failure ? " (hard)" : ""}`;
   return h("article", { class: `run${ctx.st.run === r.run_id ? " highlighted" : ""}`, "data-run": r.run_id },
     h("header", {},
       h("b", {}, `${watts(r.power_applied_w)} · repeat ${r.repeat_index} · ${r.status}`),
       ` · score ${metric("avg_score_percent", r.score_percent)} · ${r.passed ? "passed" : "not passed"} · ${labels}`),
+    warnings.length ? h("p", { class: "warn" }, warnings.join(" · ")) : null,
     h("dl", { class: "facts" }, [
       ["run id", r.run_id], ["GPU", r.gpu_name || "no GPU"], ["residency", r.residency],
       ["tokens", `${num(r.prompt_tokens)} prompt → ${num(r.output_tokens)} output${r.truncated ? " (output cap reached)" : ""}`],

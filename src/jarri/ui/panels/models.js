@@ -47,7 +47,7 @@ export function columns(ctx, first) {
     { key: "coverage", label: "coverage", title: defs.coverage,
       fmt: (r) => `${r.tasks_run}/${r.tasks_total} tasks` },
     ...METRIC_COLUMNS.map(([key, label]) => ({ key, label, title: defs[key],
-      fmt: (r) => metric(key, r[key], energyWhy(r)) })),
+      fmt: (r) => metric(key, r[key], energyWhy(r)), cls: (r) => (r[key] == null ? "na" : null) })),
     { key: "energy_coverage", label: "energy coverage", title: defs.energy_coverage,
       fmt: (r) => metric("energy_coverage", r.energy_coverage) },
   ];
@@ -60,7 +60,9 @@ export function comparison(ctx, rows) {
     onSort: (sort) => ctx.set({ sort }), onSelect: (r) => ctx.set({ model: r.model }),
     selected: ctx.model, rowKey: (r) => r.model,
   }) : empty("No model matches the filters.");
-  const note = rows.length ? `Slice: ${rows[0].slice}, ${rows[0].tasks_in_slice} task(s). Click a row to select the model; click a header to sort.` : "";
+  const inSlice = rows.length ? Math.max(...rows.map((r) => r.tasks_in_slice)) : 0;
+  const where = rows.length && rows[0].slice === "common task set" ? "the common task set" : rows[0]?.slice;
+  const note = rows.length ? `Compared on ${where} (${inSlice} of ${rows[0].tasks_total} visible task(s)). Click a row to select the model; click a header to sort; hover a header for its formula.` : "";
   return section("models", "Model comparison", note, body);
 }
 

@@ -17,6 +17,7 @@ export function power(ctx) {
     key, gpu_key: rs[0].gpu_key, gpu_name: rs[0].gpu_name, power_applied_w: rs[0].power_applied_w,
     power_requests: [...new Set(rs.flatMap((r) => r.power_requests || []))],
     ...aggregate(rs), tasks_run: new Set(rs.map((r) => r.task_key)).size, tasks_total: 1,
+    energy_methods: ctx.d["duckdb_model_rankings.json"].rows.find((m) => m.model === ctx.model)?.energy_methods || [],
   })));
   rows.sort((a, b) => (a.gpu_key < b.gpu_key ? -1 : a.gpu_key > b.gpu_key ? 1 : (a.power_applied_w ?? -1) - (b.power_applied_w ?? -1)));
   const best = rows.filter((r) => r.score_per_wh_vs_best === 1);

@@ -86,6 +86,7 @@ export function modelTask(ctx) {
   }
   const rows = vsBest([...byTask.entries()].map(([task_key, rs]) => ({
     task_key, task_family: rs[0].task_family, ...aggregate(rs), tasks_run: 1, tasks_total: 1,
+    energy_methods: ctx.d["duckdb_model_rankings.json"].rows.find((m) => m.model === ctx.model)?.energy_methods || [],
   })));
   const first = { key: "task_key", label: "task", fmt: (r) => r.task_key };
   const cols = columns(ctx, first).filter((c) => c.key !== "coverage");
