@@ -61,6 +61,8 @@ export function lines(series, { xLabel, yLabel, id }) {
   const y = scale(all.map((p) => p.y), H - M.b, M.t);
   svg.append(axes(x, y, xLabel, yLabel));
   series.forEach((se, i) => {
+    // legend: one coloured name per series, top right
+    svg.append(s("text", { x: W - M.r - 4, y: M.t + 12 + 14 * i, "text-anchor": "end", class: `legend s${i % 6}` }, se.name || "no GPU"));
     const pts = [...se.points].sort((a, b) => a.x - b.x);
     svg.append(s("polyline", { class: `series s${i % 6}`, points: pts.map((p) => `${x.f(p.x)},${y.f(p.y)}`).join(" ") }));
     for (const p of pts) svg.append(s("circle", { cx: x.f(p.x), cy: y.f(p.y), r: 4, class: `point s${i % 6}` }, s("title", {}, p.label)));
