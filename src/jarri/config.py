@@ -50,6 +50,9 @@ class SweepConfig(BaseModel):
     workspace: str = "."
     retry_failed: bool = False
     warmup: bool = True
+    gpu_indices: list[int] | None = None
+    settle_s: float = Field(default=2.0, ge=0, le=600)
+    idle_s: float = Field(default=5.0, ge=0, le=600)
 
     @field_validator("models", "experiments")
     @classmethod

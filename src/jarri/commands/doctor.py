@@ -9,7 +9,8 @@ from rich.table import Table
 from jarri.backends import make_backend
 from jarri.commands.console import out
 from jarri.errors import JarriError
-from jarri.measure.meter import best_meter, nvml_status
+from jarri.measure import journal
+from jarri.measure.gpu import best_meter_for, open_gpus
 
 
 def _probe(name: str, base_url: str | None) -> tuple[str, str, str]:
@@ -38,10 +39,18 @@ def doctor(ollama_url: str | None, openai_url: str | None) -> None:
     for name, url in (("llamacpp", None), ("ollama", ollama_url), ("openai", openai_url)):
         table.add_row(name, *_probe(name, url))
     out.print(table)
-    ok, reason = nvml_status()
-    meter = best_meter()
-    out.print(f"GPU     {'yes' if ok else 'no'}: {reason}", markup=False)
+    gpus = open_gpus()
+    meter = best_meter_for(gpus)
+    out.print(f"GPU     {'yes' if gpus.nvml else 'no'}: {gpus.reason}", markup=False)
+    for g in gpus.identities:
+        lim = gpus.nvml.limits(g.index) if gpus.nvml else None
+        out.print(f"  GPU {g.index}: {g.name} {g.uuid}, driver {g.driver_version}, "
+                  f"{g.memory_total_mib} MiB" + (f"; power limit {lim.enforced_w:.0f} W "
+                  f"(default {lim.default_w:.0f}, range {lim.min_w:.0f}-{lim.max_w:.0f})"
+                  if lim else ""), markup=False)
     out.print(f"energy  meter '{meter.method}': "
-              f"{getattr(meter, 'reason', 'measures GPU energy per run')}", markup=False)
-    out.print("power   limits can be set only with an NVIDIA GPU and root (not in this "
-              "version yet)", markup=False)
+              f"{getattr(meter, 'reason', 'NVML energy counter read at each run window edge')}",
+              markup=False)
+    out.print("power   limits are set through NVML and need root (or CAP_SYS_ADMIN); "
+              f"restore journal: {'present' if journal.read(journal.journal_path()) else 'none'}"
+              f" ({journal.journal_path()})", markup=False)

@@ -33,6 +33,16 @@ def _print_plan(p: PreparedSweep) -> None:
     out.print(f"resume  {s.already_done} already in the ledger, {s.to_run} to run", markup=False)
     out.print(f"cost    {s.model_loads} model load(s), {s.power_changes} power-limit change(s); "
               f"power levels: {levels}", markup=False)
+    gpu = p.gpus.first
+    out.print(f"gpu     {p.gpus.reason}" + (f"; counting GPU(s) {p.gpus.indices} ({gpu.name})"
+                                            if gpu else ""), markup=False)
+    for req, lv in p.resolved.items():
+        per_gpu = ", ".join(f"GPU {g.index}: {g.target_w:.0f} W"
+                            f"{' (clamped)' if g.clamped else ''} of default {g.default_w:.0f} W"
+                            for g in lv.gpus)
+        out.print(f"level   {req} -> {per_gpu}", markup=False)
+    for note in p.notes:
+        out.print(f"note    {note}", markup=False)
 
 
 def _print_dry_run(p: PreparedSweep) -> None:
@@ -91,7 +101,13 @@ def _print_dry_run(p: PreparedSweep) -> None:
               help="Also rerun keys whose last record is a backend error or timeout.")
 @click.option("--no-warmup", "warmup", flag_value=False, default=None,
               help="Skip the unmeasured warm-up request per model.")
-@click.option("--dry-run", is_flag=True, help="Print the plan and exit; touches nothing.")
+@click.option("--gpu-indices", help="Comma-separated GPU indices whose energy is counted and "
+              "whose limits are set.  [default: all GPUs]")
+@click.option("--settle-s", type=float, help="Wait after a power-limit change.  [default: 2 s]")
+@click.option("--idle-s", type=float, help="Idle-baseline window per power level.  "
+              "[default: 5 s]")
+@click.option("--dry-run", is_flag=True, help="Print the plan (and the watts each power level "
+              "resolves to per GPU) and exit; touches nothing.")
 def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
     """Run a sweep: every model x experiment task x power level x repeat, one at a time.
 
@@ -105,6 +121,12 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
             continue
         if key in _LISTS:
             value = split_list(value)
+        elif key == "gpu_indices":
+            try:
+                value = [int(v) for v in split_list(value) or []]
+            except ValueError:
+                raise click.BadParameter("use integers, e.g. 0,1",
+                                         param_hint="--gpu-indices") from None
         elif key == "suite_dirs":
             value = [str(v) for v in value]
         elif key == "workspace":
@@ -113,7 +135,7 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
     if "models" not in values:
         raise click.UsageError("no models given: use --models NAME[,NAME...] or a --config file")
     cfg: SweepConfig = make_config(values, str(config_file) if config_file else "command line")
-    prepared = prepare(cfg)
+    prepared = prepare(cfg, dry_run=dry_run)
     _print_plan(prepared)
     if dry_run:
         _print_dry_run(prepared)

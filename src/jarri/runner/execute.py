@@ -14,15 +14,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from jarri.backends.base import Backend, Completion, ModelInfo, Residency
+from jarri.errors import SweepInterrupted
 from jarri.ledger.record import RunRecord
 from jarri.ledger.store import ContentStore
 from jarri.ledger.writer import LedgerWriter
 from jarri.measure.meter import EnergyMeter
+from jarri.measure.nvml_meter import NvmlEnergyMeter, measure_idle_w
+from jarri.measure.power import PowerController, ResolvedLevel
 from jarri.paths import Workspace
 from jarri.runner.outcome import decide
 from jarri.runner.plan import PlannedRun
 from jarri.runner.progress import SweepProgress
-from jarri.runner.record_builder import SweepContext, build_record
+from jarri.runner.record_builder import AppliedPower, SweepContext, build_record
 from jarri.runner.resume import LedgerState
 from jarri.runner.signals import SignalGuard
 
@@ -48,7 +51,9 @@ def _now() -> datetime:
 class SweepRunner:
     def __init__(self, *, backend: Backend, ctx: SweepContext, workspace: Workspace,
                  infos: dict[str, ModelInfo], meter: EnergyMeter, state: LedgerState,
-                 progress: SweepProgress, timeout_s: float, warmup: bool = True) -> None:
+                 progress: SweepProgress, timeout_s: float, warmup: bool = True,
+                 power: PowerController | None = None,
+                 resolved: dict[str, ResolvedLevel] | None = None, idle_s: float = 5.0) -> None:
         self.backend = backend
         self.ctx = ctx
         self.ws = workspace
@@ -58,6 +63,10 @@ class SweepRunner:
         self.progress = progress
         self.timeout_s = timeout_s
         self.warmup = warmup
+        self.power = power
+        self.resolved = resolved or {}
+        self.idle_s = idle_s
+        self._applied: AppliedPower | None = None
         self._writers: dict[str, LedgerWriter] = {}
         self._stores: dict[str, ContentStore] = {}
 
@@ -79,36 +88,33 @@ class SweepRunner:
         opts = replace(run.options, max_output_tokens=1)
         self.backend.generate(run.model, WARMUP_PROMPT, opts, self.timeout_s)
 
+    def _set_level(self, run: PlannedRun) -> None:
+        """Apply the run's power level (if it changed), then measure idle at that level."""
+        level = self.resolved.get(run.power.request) if run.power else None
+        if level is not None and self.power is not None:
+            self.progress.running(f"power limit {run.power.request if run.power else ''}")
+            applied = self.power.apply(level)
+            g = level.gpus[0]
+            self._applied = AppliedPower(g.target_w, applied[g.index], g.default_w, g.min_w,
+                                         g.max_w, g.clamped)
+        if isinstance(self.meter, NvmlEnergyMeter):
+            self.progress.running("measuring idle power")
+            self.meter.idle_power_w = measure_idle_w(self.meter.nvml, self.meter.indices,
+                                                     self.idle_s)
+
     def run(self, todo: Sequence[PlannedRun]) -> SweepResult:
         result = SweepResult()
         t0 = time.monotonic()
         self.progress.start(len(todo))
-        loaded: str | None = None
-        residency = Residency()
         try:
             with SignalGuard() as guard:
-                for run in todo:
-                    cold = False
-                    if run.model != loaded:
-                        if self.warmup:
-                            self._warm_up(run)
-                        else:
-                            cold = True
-                        loaded = run.model
-                        residency = self.backend.residency(run.model)
-                    self.progress.running(f"{run.model} {run.task.task_id} r{run.repeat_index}")
-                    record = self._one(run, residency, cold)
-                    with guard.critical():
-                        self._writer(run.task.experiment_id).append(record)
-                    result.written += 1
-                    result.by_status[record.status] += 1
-                    result.passed += record.passed
-                    self.progress.done(record)
-        except Exception as exc:
-            from jarri.errors import SweepInterrupted
-
-            if not isinstance(exc, SweepInterrupted):
-                raise
+                try:
+                    self._loop(todo, guard, result)
+                finally:
+                    if self.power is not None:
+                        with guard.critical():  # a second Ctrl-C waits for the restore
+                            self.power.restore()
+        except SweepInterrupted as exc:
             result.interrupted_by = exc.signal_name
         finally:
             self.progress.stop()
@@ -118,8 +124,39 @@ class SweepRunner:
             result.elapsed_s = time.monotonic() - t0
         return result
 
+    def _loop(self, todo: Sequence[PlannedRun], guard: SignalGuard,
+              result: SweepResult) -> None:
+        loaded: str | None = None
+        level: object = object()
+        residency = Residency()
+        for run in todo:
+            cold = False
+            this_level = run.power.request if run.power else None
+            if this_level != level:
+                self._set_level(run)
+                level = this_level
+                loaded = None  # warm up again after a power-limit change
+            if run.model != loaded:
+                if self.warmup:
+                    self._warm_up(run)
+                else:
+                    cold = True
+                loaded = run.model
+                residency = self.backend.residency(run.model)
+            self.progress.running(f"{run.model} {run.task.task_id} r{run.repeat_index}")
+            record = self._one(run, residency, cold)
+            with guard.critical():
+                self._writer(run.task.experiment_id).append(record)
+            result.written += 1
+            result.by_status[record.status] += 1
+            result.passed += record.passed
+            self.progress.done(record)
+            residency = self.backend.residency(run.model)  # checked after each run
+
     def _one(self, run: PlannedRun, residency: Residency, cold: bool) -> RunRecord:
         started = _now()
+        if isinstance(self.meter, NvmlEnergyMeter):
+            self.meter.residency = residency.mode
         self.meter.start()
         completion: Completion = self.backend.generate(run.model, run.task.prompt, run.options,
                                                        self.timeout_s)
@@ -136,4 +173,5 @@ class SweepRunner:
             ctx=self.ctx, run=run, info=self.infos[run.model], completion=completion,
             outcome=outcome, energy=energy, residency=residency, started_at=started,
             finished_at=_now(), attempt=attempt, answer_sha256=answer_sha,
-            thinking_sha256=thinking_sha, cold_start=cold, supersedes=superseded)
+            thinking_sha256=thinking_sha, cold_start=cold, supersedes=superseded,
+            power=self._applied if run.power else None)

@@ -9,6 +9,7 @@ from jarri.backends.base import Completion, ModelInfo, Residency
 from jarri.ledger.identity import run_id
 from jarri.ledger.record import Check, RunRecord
 from jarri.measure.meter import EnergyReading
+from jarri.measure.nvml import GpuIdentity
 from jarri.runner.outcome import Outcome
 from jarri.runner.plan import PlannedRun
 
@@ -20,6 +21,20 @@ class SweepContext:
     backend_version: str | None
     jarri_version: str
     host: str
+    gpu: GpuIdentity | None = None          # the first GPU whose energy is counted
+    gpu_indices: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class AppliedPower:
+    """The power level in force for a run, for the first counted GPU."""
+
+    target_w: float
+    applied_w: float
+    default_w: float
+    min_w: float
+    max_w: float
+    clamped: bool
 
 
 def _mj(j: float | None) -> int | None:
@@ -30,7 +45,8 @@ def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, complet
                  outcome: Outcome, energy: EnergyReading, residency: Residency,
                  started_at: datetime, finished_at: datetime, attempt: int,
                  answer_sha256: str | None, thinking_sha256: str | None,
-                 cold_start: bool, supersedes: str | None = None) -> RunRecord:
+                 cold_start: bool, supersedes: str | None = None,
+                 power: AppliedPower | None = None) -> RunRecord:
     checks = [Check(name=c.name, passed=c.passed, weight=c.weight, detail=c.detail)
               for c in outcome.checks]
     task = run.task
@@ -50,6 +66,17 @@ def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, complet
         repeat_index=run.repeat_index,
         power_limit_request=run.power.request if run.power else None,
         power_limit_mode=run.power.mode if run.power else None,
+        power_limit_target_w=power.target_w if power else None,
+        power_limit_applied_w=power.applied_w if power else None,
+        power_limit_default_w=power.default_w if power else None,
+        power_limit_min_w=power.min_w if power else None,
+        power_limit_max_w=power.max_w if power else None,
+        power_limit_clamped=power.clamped if power else None,
+        gpu_name=ctx.gpu.name if ctx.gpu else None,
+        gpu_uuid=ctx.gpu.uuid if ctx.gpu else None,
+        gpu_driver_version=ctx.gpu.driver_version if ctx.gpu else None,
+        gpu_memory_total_mib=ctx.gpu.memory_total_mib if ctx.gpu else None,
+        gpu_count=len(ctx.gpu_indices), gpu_indices=list(ctx.gpu_indices),
         residency=residency.mode,  # type: ignore[arg-type]
         model_size_bytes=residency.size_bytes or info.size_bytes,
         model_size_vram_bytes=residency.size_vram_bytes,

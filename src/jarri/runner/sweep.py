@@ -16,7 +16,10 @@ from jarri.backends import make_backend
 from jarri.backends.base import Backend, GenerationOptions, ModelInfo
 from jarri.config import SweepConfig, default_sweep_name
 from jarri.errors import PowerLimitUnavailable
-from jarri.measure.meter import EnergyMeter, best_meter, nvml_status
+from jarri.measure import journal
+from jarri.measure.gpu import GpuSetup, best_meter_for, open_gpus
+from jarri.measure.meter import EnergyMeter
+from jarri.measure.power import PowerController, ResolvedLevel, resolve, restore_from_journal
 from jarri.measure.power_tokens import PowerLevel, parse_tokens
 from jarri.paths import Workspace
 from jarri.runner.execute import SweepResult, SweepRunner
@@ -42,25 +45,26 @@ class PreparedSweep:
     todo: list[PlannedRun]
     state: LedgerState
     summary: PlanSummary
+    gpus: GpuSetup
+    resolved: dict[str, ResolvedLevel]
+    notes: list[str]
 
 
-def power_levels(cfg: SweepConfig) -> list[PowerLevel | None]:
-    """Validate the tokens first (bad input is reported before anything else), then refuse
-    power limits where they cannot be set."""
+def power_levels(cfg: SweepConfig, gpus: GpuSetup,
+                 ) -> tuple[list[PowerLevel | None], dict[str, ResolvedLevel], list[str]]:
+    """Validate the tokens first (bad input is reported before anything else), refuse power
+    limits where none can be set, then resolve them per GPU (touching nothing)."""
     if not cfg.tdp_levels:
-        return [None]
-    parse_tokens(cfg.tdp_levels)
-    ok, reason = nvml_status()
-    if not ok:
+        return [None], {}, []
+    tokens = parse_tokens(cfg.tdp_levels)
+    if gpus.nvml is None:
         raise PowerLimitUnavailable(
-            f"--tdp-levels needs an NVIDIA GPU with NVML, and this machine has none ({reason})",
+            f"--tdp-levels needs an NVIDIA GPU with NVML, and this machine has none "
+            f"({gpus.reason})",
             hint="run without --tdp-levels (energy is then recorded as not measured), or on "
                  "a machine with an NVIDIA GPU")
-    # Applying limits (with read-back and guaranteed restore) is the power controller's job,
-    # which this version does not have yet: refusing is better than pretending.
-    raise PowerLimitUnavailable(
-        f"--tdp-levels {','.join(cfg.tdp_levels)}: this version cannot set power limits yet",
-        hint="run without --tdp-levels")
+    resolved, notes = resolve(tokens, gpus.nvml, gpus.indices)
+    return [r.token for r in resolved], {r.token.request: r for r in resolved}, notes
 
 
 def sweep_id_for(cfg: SweepConfig) -> str:
@@ -70,8 +74,16 @@ def sweep_id_for(cfg: SweepConfig) -> str:
     return name
 
 
-def prepare(cfg: SweepConfig) -> PreparedSweep:
-    levels = power_levels(cfg)
+def prepare(cfg: SweepConfig, *, dry_run: bool = False) -> PreparedSweep:
+    gpus = open_gpus(cfg.gpu_indices)
+    levels, resolved, notes = power_levels(cfg, gpus)
+    if gpus.nvml is not None:
+        if dry_run:
+            if journal.read(journal.journal_path()):
+                notes.append(f"a restore journal exists ({journal.journal_path()}): the next "
+                             "real run (or 'jarri power restore') puts those limits back")
+        else:
+            notes.extend(restore_from_journal(gpus.nvml))
     registry = SuiteRegistry([Path(d) for d in cfg.suite_dirs])
     experiments = [registry.load(e) for e in cfg.experiments]
     backend = make_backend(cfg.backend, base_url=cfg.base_url, keep_alive=cfg.keep_alive,
@@ -91,17 +103,23 @@ def prepare(cfg: SweepConfig) -> PreparedSweep:
     todo = [r for r in plan if state.needs_run(r.run_key, cfg.retry_failed)]
     summary = summarise(plan, todo, repeats=cfg.repeats, power_levels=levels)
     return PreparedSweep(cfg, sweep_id, ws, backend, version, infos, experiments, levels, plan,
-                         todo, state, summary)
+                         todo, state, summary, gpus, resolved, notes)
 
 
 def execute(p: PreparedSweep, progress: SweepProgress,
             meter: EnergyMeter | None = None) -> SweepResult:
     ctx = SweepContext(sweep_id=p.sweep_id, backend=p.config.backend,
                        backend_version=p.backend_version, jarri_version=__version__,
-                       host=socket.gethostname())
+                       host=socket.gethostname(), gpu=p.gpus.first,
+                       gpu_indices=tuple(p.gpus.indices))
+    power = None
+    if p.resolved and p.gpus.nvml is not None:
+        power = PowerController(p.gpus.nvml, p.gpus.indices, settle_s=p.config.settle_s)
     runner = SweepRunner(backend=p.backend, ctx=ctx, workspace=p.workspace, infos=p.infos,
-                         meter=meter or best_meter(), state=p.state, progress=progress,
-                         timeout_s=p.config.timeout_s, warmup=p.config.warmup)
+                         meter=meter or best_meter_for(p.gpus), state=p.state,
+                         progress=progress, timeout_s=p.config.timeout_s,
+                         warmup=p.config.warmup, power=power, resolved=p.resolved,
+                         idle_s=p.config.idle_s)
     try:
         return runner.run(p.todo)
     finally:

@@ -1,0 +1,47 @@
+"""``jarri power``: show limits, restore what a crashed sweep left changed."""
+
+from __future__ import annotations
+
+import click
+
+from jarri.commands.console import out
+from jarri.errors import PowerLimitUnavailable
+from jarri.measure import journal
+from jarri.measure.gpu import open_gpus
+from jarri.measure.power import restore_from_journal
+
+
+@click.group()
+def power() -> None:
+    """GPU power limits: show them, or restore the ones a sweep left changed."""
+
+
+@power.command()
+def show() -> None:
+    """Each GPU's enforced, default, minimum and maximum power limit (W)."""
+    gpus = open_gpus()
+    if gpus.nvml is None:
+        raise PowerLimitUnavailable(f"no GPU to show: {gpus.reason}")
+    for g in gpus.identities:
+        lim = gpus.nvml.limits(g.index)
+        out.print(f"GPU {g.index} {g.name} {g.uuid}: {lim.enforced_w:.0f} W enforced, "
+                  f"default {lim.default_w:.0f} W, range {lim.min_w:.0f}-{lim.max_w:.0f} W",
+                  markup=False)
+    pending = journal.read(journal.journal_path())
+    out.print(f"journal {journal.journal_path()}: "
+              f"{'limits to restore: ' + str(pending) if pending else 'nothing to restore'}",
+              markup=False)
+
+
+@power.command()
+def restore() -> None:
+    """Put back the power limits recorded in the restore journal (after a SIGKILL or a
+    power loss); a normal sweep restores by itself."""
+    if not journal.read(journal.journal_path()):
+        out.print(f"nothing to restore ({journal.journal_path()} is absent)", markup=False)
+        return
+    gpus = open_gpus()
+    if gpus.nvml is None:
+        raise PowerLimitUnavailable(f"the journal lists GPUs, but NVML is unusable: {gpus.reason}")
+    for line in restore_from_journal(gpus.nvml):
+        out.print(line, markup=False)
