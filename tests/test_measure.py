@@ -158,3 +158,67 @@ def test_journal_restores_after_a_crash(nvml: Nvml, tmp_path: Path) -> None:
     assert len(done) == 2 and all("restored to 700 W" in d for d in done)
     assert nvml.limits(1).enforced_w == 700.0 and not jpath.exists()
     assert restore_from_journal(nvml, jpath) == []
+
+
+def fake_rapl(root: Path, values: list[int], max_range: int = 262143328850) -> Path:
+    for i, v in enumerate(values):
+        z = root / f"intel-rapl:{i}"
+        (z / f"intel-rapl:{i}:0").mkdir(parents=True)  # a sub-zone: must not be counted
+        (z / "energy_uj").write_text(f"{v}\n")
+        (z / "max_energy_range_uj").write_text(f"{max_range}\n")
+        (z / f"intel-rapl:{i}:0" / "energy_uj").write_text("1\n")
+    return root
+
+
+def test_rapl_reads_packages_and_handles_wrap(tmp_path: Path) -> None:
+    from jarri.measure.rapl import RaplMeter, RaplUnavailable, delta_uj
+
+    assert delta_uj(100, 350, 1000) == 250
+    assert delta_uj(900, 50, 1000) == 150  # wrapped once
+    root = fake_rapl(tmp_path / "powercap", [999_000_000, 5_000_000], max_range=1_000_000_000)
+    meter = RaplMeter(root)
+    assert [z.name for z in meter.zones] == ["intel-rapl:0", "intel-rapl:1"]
+    meter.start()
+    (root / "intel-rapl:0" / "energy_uj").write_text("3000000\n")    # wrapped: +4 J
+    (root / "intel-rapl:1" / "energy_uj").write_text("7500000\n")    # +2.5 J
+    time.sleep(0.05)
+    r = meter.stop()
+    assert r.method == "rapl_powercap" and r.gross_j == pytest.approx(6.5)
+    assert "CPU package energy" in r.reason and r.confidence == "low"
+    with pytest.raises(RaplUnavailable, match="does not exist"):
+        RaplMeter(tmp_path / "nothing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RaplUnavailable, match="no intel-rapl package zones"):
+        RaplMeter(tmp_path / "empty")
+
+
+def test_sampler_integrates_with_the_trapezoid_rule() -> None:
+    from jarri.measure.sampler import SampledPowerMeter, trapezoid
+
+    assert trapezoid([(0.0, 100.0), (1.0, 200.0), (3.0, 200.0)]) == pytest.approx(550.0)
+    meter = SampledPowerMeter(lambda: 250.0, interval_s=0.01)
+    meter.idle_power_w = 50.0
+    meter.start()
+    time.sleep(0.3)
+    r = meter.stop()
+    assert r.method == "nvml_power_sampled" and r.samples > 10
+    assert r.gross_j == pytest.approx(250.0 * r.window_s, rel=1e-9)
+    assert r.net_j == pytest.approx(200.0 * r.window_s, rel=1e-9)
+    assert r.peak_power_w == 250.0 and r.confidence == "low"
+
+
+def test_factory_picks_the_best_meter(nvml: Nvml, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from jarri.measure.gpu import GpuSetup, best_meter_for
+
+    gpus = GpuSetup(nvml, "fake", [0, 1], [nvml.identity(0), nvml.identity(1)])
+    assert best_meter_for(gpus, tmp_path / "none").method == "nvml_energy_counter"
+    monkeypatch.setenv("JARRI_FAKE_NVML_NO_ENERGY", "1")
+    assert best_meter_for(gpus, tmp_path / "none").method == "nvml_power_sampled"
+    nogpu = GpuSetup(None, "nvidia-ml-py is not installed")
+    rapl = fake_rapl(tmp_path / "powercap", [10])
+    assert best_meter_for(nogpu, rapl).method == "rapl_powercap"
+    null = best_meter_for(nogpu, tmp_path / "none")
+    assert null.method == "none"
+    assert "nvidia-ml-py is not installed" in null.stop().reason
+    assert "no CPU RAPL" in null.stop().reason

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from jarri.errors import ConfigError
 from jarri.measure.meter import EnergyMeter, NullMeter
 from jarri.measure.nvml import GpuIdentity, Nvml, NvmlError, NvmlNotSupported
 from jarri.measure.nvml_meter import NvmlEnergyMeter
+from jarri.measure.rapl import ROOT as RAPL_ROOT
+from jarri.measure.rapl import RaplMeter, RaplUnavailable
+from jarri.measure.sampler import SampledPowerMeter
 
 
 @dataclass
@@ -44,13 +48,26 @@ def open_gpus(indices: Sequence[int] | None = None) -> GpuSetup:
                     [nvml.identity(i) for i in chosen])
 
 
-def best_meter_for(gpus: GpuSetup) -> EnergyMeter:
-    """NVML energy counter if it works here; otherwise the null meter with the reason."""
-    if gpus.nvml is None:
-        return NullMeter(f"no GPU energy meter: {gpus.reason}")
+def best_meter_for(gpus: GpuSetup, rapl_root: Path = RAPL_ROOT) -> EnergyMeter:
+    """The NVML energy counter; else NVML power sampling; else CPU RAPL; else the null meter
+    with every reason."""
+    if gpus.nvml is not None:
+        nvml = gpus.nvml
+        try:
+            for i in gpus.indices:
+                nvml.energy_j(i)
+            return NvmlEnergyMeter(nvml, gpus.indices)
+        except NvmlNotSupported as exc:
+            why = exc.message
+        try:
+            for i in gpus.indices:
+                nvml.power_w(i)
+            return SampledPowerMeter(lambda: sum(nvml.power_w(i) for i in gpus.indices))
+        except NvmlError as exc:
+            gpu_why = f"NVML offers neither the energy counter ({why}) nor power ({exc.message})"
+    else:
+        gpu_why = gpus.reason
     try:
-        for i in gpus.indices:
-            gpus.nvml.energy_j(i)
-    except NvmlNotSupported as exc:
-        return NullMeter(f"the NVML energy counter is not supported here ({exc.message})")
-    return NvmlEnergyMeter(gpus.nvml, gpus.indices)
+        return RaplMeter(rapl_root)
+    except RaplUnavailable as exc:
+        return NullMeter(f"no GPU energy meter ({gpu_why}); no CPU RAPL ({exc})")

@@ -7,6 +7,7 @@ instead of inventing a number.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,3 +47,16 @@ class NullMeter:
 
     def stop(self) -> EnergyReading:
         return EnergyReading(method=self.method, confidence="unmeasured", reason=self.reason)
+
+
+def measure_idle(meter: EnergyMeter, seconds: float) -> float | None:
+    """Idle power (W) measured with the meter itself over ``seconds`` of doing nothing."""
+    if not hasattr(meter, "idle_power_w") or seconds <= 0:
+        return None
+    meter.idle_power_w = None
+    meter.start()
+    time.sleep(seconds)
+    r = meter.stop()
+    if r.gross_j is None or not r.window_s:
+        return None
+    return r.gross_j / r.window_s

@@ -18,8 +18,8 @@ from jarri.errors import SweepInterrupted
 from jarri.ledger.record import RunRecord
 from jarri.ledger.store import ContentStore
 from jarri.ledger.writer import LedgerWriter
-from jarri.measure.meter import EnergyMeter
-from jarri.measure.nvml_meter import NvmlEnergyMeter, measure_idle_w
+from jarri.measure.meter import EnergyMeter, measure_idle
+from jarri.measure.nvml_meter import NvmlEnergyMeter
 from jarri.measure.power import PowerController, ResolvedLevel
 from jarri.paths import Workspace
 from jarri.runner.outcome import decide
@@ -97,10 +97,10 @@ class SweepRunner:
             g = level.gpus[0]
             self._applied = AppliedPower(g.target_w, applied[g.index], g.default_w, g.min_w,
                                          g.max_w, g.clamped)
-        if isinstance(self.meter, NvmlEnergyMeter):
+        if hasattr(self.meter, "idle_power_w"):
             self.progress.running("measuring idle power")
-            self.meter.idle_power_w = measure_idle_w(self.meter.nvml, self.meter.indices,
-                                                     self.idle_s)
+            idle = measure_idle(self.meter, self.idle_s)
+            self.meter.idle_power_w = idle
 
     def run(self, todo: Sequence[PlannedRun]) -> SweepResult:
         result = SweepResult()
