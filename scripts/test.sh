@@ -26,7 +26,7 @@ if [ ! -x "${JARRI_CHROMIUM:-/usr/bin/chromium}" ]; then
 fi
 
 echo "== ruff"
-.venv/bin/ruff check src tests perf
+.venv/bin/ruff check src tests perf scripts
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"

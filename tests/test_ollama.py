@@ -165,3 +165,35 @@ def test_retry_failed_adds_attempts_that_supersede(stub: StubServer, tmp_path) -
     assert len(first) == 6 and len(second) == 6
     assert all(r.supersedes == first[r.run_key].run_id for r in second)
     assert len({r.run_id for r in recs}) == 12
+
+
+def test_require_full_gpu_refuses_to_measure_hybrid(stub: StubServer, tmp_path,  # noqa: ANN001
+                                                     monkeypatch) -> None:  # noqa: ANN001
+    import importlib.util
+    import sys as _sys
+    from pathlib import Path as _Path
+
+    from jarri.config import make_config
+    from jarri.ledger.reader import read_ledger
+    from jarri.runner.progress import ConsoleProgress
+    from jarri.runner.sweep import execute, prepare
+
+    fake = _Path(__file__).parent / "fake_nvml" / "pynvml.py"
+    monkeypatch.setenv("JARRI_FAKE_NVML_STATE", str(tmp_path / "gpu.json"))
+    spec = importlib.util.spec_from_file_location("pynvml", fake)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setitem(_sys.modules, "pynvml", mod)
+    for flag, ws in ((True, "strict"), (False, "default")):
+        cfg = make_config({"models": ["ok:1b", "hybrid:1b"], "backend": "ollama",
+                           "base_url": stub.url, "workspace": str(tmp_path / ws),
+                           "require_full_gpu": flag, "idle_s": 0.1}, "test")
+        execute(prepare(cfg), ConsoleProgress())
+        recs = read_ledger(tmp_path / ws / "benchmarks/smoke_v1/llm_benchmark_runs.jsonl").records
+        hybrid = [r for r in recs if r.model == "hybrid:1b"]
+        full = [r for r in recs if r.model == "ok:1b"]
+        assert hybrid and all(r.energy_confidence == "invalid" for r in hybrid)
+        assert all(r.residency == "full_gpu" and r.energy_confidence != "invalid" or
+                   "did not move" in r.energy_confidence_reason for r in full)
+        reason = hybrid[0].energy_confidence_reason
+        assert ("--require-full-gpu" in reason) == flag and "hybrid" in reason

@@ -53,6 +53,7 @@ class SweepConfig(BaseModel):
     gpu_indices: list[int] | None = None
     settle_s: float = Field(default=2.0, ge=0, le=600)
     idle_s: float = Field(default=5.0, ge=0, le=600)
+    require_full_gpu: bool = False
 
     @field_validator("models", "experiments")
     @classmethod

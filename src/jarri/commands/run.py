@@ -106,6 +106,10 @@ def _print_dry_run(p: PreparedSweep) -> None:
 @click.option("--settle-s", type=float, help="Wait after a power-limit change.  [default: 2 s]")
 @click.option("--idle-s", type=float, help="Idle-baseline window per power level.  "
               "[default: 5 s]")
+@click.option("--require-full-gpu", is_flag=True, default=None,
+              help="Record runs of models not fully in GPU memory (Ollama residency hybrid, "
+                   "cpu or unknown) with energy not measured.  [default: record them, "
+                   "excluded from energy comparisons]")
 @click.option("--dry-run", is_flag=True, help="Print the plan (and the watts each power level "
               "resolves to per GPU) and exit; touches nothing.")
 def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:

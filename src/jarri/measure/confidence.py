@@ -16,10 +16,10 @@ _ORDER = ["low", "medium", "high"]
 def classify(window_s: float, gross_j: float, net_j: float | None, *, moved: bool,
              residency: str = "unknown") -> tuple[str, str]:
     """(confidence, reason)."""
-    if not moved:
-        return "invalid", "the energy counter did not move during the run"
     if residency in ("hybrid", "cpu"):
         return "invalid", f"the model ran with {residency} residency: GPU energy is not its cost"
+    if not moved:
+        return "invalid", "the energy counter did not move during the run"
     if window_s >= HIGH_MIN_S:
         level, why = 2, f"window {window_s:.2f} s >= {HIGH_MIN_S:g} s"
     elif window_s >= MEDIUM_MIN_S:

@@ -18,7 +18,7 @@ from jarri.errors import SweepInterrupted
 from jarri.ledger.record import RunRecord
 from jarri.ledger.store import ContentStore
 from jarri.ledger.writer import LedgerWriter
-from jarri.measure.meter import EnergyMeter, measure_idle
+from jarri.measure.meter import EnergyMeter, EnergyReading, measure_idle
 from jarri.measure.nvml_meter import NvmlEnergyMeter
 from jarri.measure.power import PowerController, ResolvedLevel
 from jarri.paths import Workspace
@@ -53,7 +53,8 @@ class SweepRunner:
                  infos: dict[str, ModelInfo], meter: EnergyMeter, state: LedgerState,
                  progress: SweepProgress, timeout_s: float, warmup: bool = True,
                  power: PowerController | None = None,
-                 resolved: dict[str, ResolvedLevel] | None = None, idle_s: float = 5.0) -> None:
+                 resolved: dict[str, ResolvedLevel] | None = None, idle_s: float = 5.0,
+                 require_full_gpu: bool = False) -> None:
         self.backend = backend
         self.ctx = ctx
         self.ws = workspace
@@ -66,6 +67,7 @@ class SweepRunner:
         self.power = power
         self.resolved = resolved or {}
         self.idle_s = idle_s
+        self.require_full_gpu = require_full_gpu
         self._applied: AppliedPower | None = None
         self._writers: dict[str, LedgerWriter] = {}
         self._stores: dict[str, ContentStore] = {}
@@ -161,6 +163,11 @@ class SweepRunner:
         completion: Completion = self.backend.generate(run.model, run.task.prompt, run.options,
                                                        self.timeout_s)
         energy = self.meter.stop()
+        if self.require_full_gpu and (residency.mode in ("hybrid", "cpu") or (
+                residency.mode == "unknown" and self.ctx.backend == "ollama")):
+            energy = EnergyReading(method=energy.method, confidence="invalid",
+                                   reason=f"--require-full-gpu: the model's residency is "
+                                          f"{residency.mode}, so its energy is not measured")
         outcome = decide(run.task, completion)
         self._writer(run.task.experiment_id)  # opens the ledger and its store on first use
         store = self._stores[run.task.experiment_id]

@@ -119,7 +119,7 @@ def execute(p: PreparedSweep, progress: SweepProgress,
                          meter=meter or best_meter_for(p.gpus), state=p.state,
                          progress=progress, timeout_s=p.config.timeout_s,
                          warmup=p.config.warmup, power=power, resolved=p.resolved,
-                         idle_s=p.config.idle_s)
+                         idle_s=p.config.idle_s, require_full_gpu=p.config.require_full_gpu)
     try:
         return runner.run(p.todo)
     finally:
