@@ -55,6 +55,7 @@ def test_adapter_converts_units(nvml: Nvml) -> None:
     assert (lim.default_w, lim.min_w, lim.max_w, lim.enforced_w) == (700.0, 200.0, 700.0, 700.0)
     assert nvml.energy_j(0) == 5e6  # the stand-in starts at 5e9 mJ; here it is joules
     assert nvml.power_w(0) == pytest.approx(70.0)
+    assert nvml.power_instant_w(0) == pytest.approx(70.0)  # field 186
 
 
 def test_errors_are_translated(nvml: Nvml, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -182,3 +182,16 @@ def nvmlDeviceSetPowerManagementLimit(h: SimpleNamespace, mw: int) -> None:  # n
     state.setdefault("history", {}).setdefault("sets", 0)
     state["history"]["sets"] += 1
     _save(state)
+
+
+def nvmlDeviceGetFieldValues(h: SimpleNamespace, field_ids: list[int]) -> list[SimpleNamespace]:  # noqa: N802
+    _check()
+    _advance(h.index)
+    out = []
+    for fid in field_ids:
+        if fid == 186:  # NVML_FI_DEV_POWER_INSTANT
+            mw = int(_last_power.get(h.index, _IDLE_W) * 1000)
+            out.append(SimpleNamespace(fieldId=fid, nvmlReturn=0, value=SimpleNamespace(uiVal=mw)))
+        else:
+            out.append(SimpleNamespace(fieldId=fid, nvmlReturn=3, value=SimpleNamespace(uiVal=0)))
+    return out

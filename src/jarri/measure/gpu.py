@@ -61,8 +61,8 @@ def best_meter_for(gpus: GpuSetup, rapl_root: Path = RAPL_ROOT) -> EnergyMeter:
             why = exc.message
         try:
             for i in gpus.indices:
-                nvml.power_w(i)
-            return SampledPowerMeter(lambda: sum(nvml.power_w(i) for i in gpus.indices))
+                nvml.power_instant_w(i)
+            return SampledPowerMeter(lambda: sum(nvml.power_instant_w(i) for i in gpus.indices))
         except NvmlError as exc:
             gpu_why = f"NVML offers neither the energy counter ({why}) nor power ({exc.message})"
     else:

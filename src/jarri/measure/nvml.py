@@ -14,6 +14,8 @@ from typing import Any
 
 from jarri.errors import JarriError
 
+FI_POWER_INSTANT = 186  # NVML_FI_DEV_POWER_INSTANT
+
 
 class NvmlError(JarriError):
     """An NVML call failed."""
@@ -108,6 +110,18 @@ class Nvml:
     def power_w(self, index: int) -> float:
         """Power draw (W); a 1-second average on Ampere and newer."""
         return float(self._call("nvmlDeviceGetPowerUsage", self.handle(index))) / 1e3
+
+    def power_instant_w(self, index: int) -> float:
+        """Instantaneous power (W) from field NVML_FI_DEV_POWER_INSTANT (186); falls back to
+        the 1-second average where the field is not offered."""
+        try:
+            values = self._call("nvmlDeviceGetFieldValues", self.handle(index), [FI_POWER_INSTANT])
+            v = values[0]
+            if getattr(v, "nvmlReturn", 1) == 0:
+                return float(v.value.uiVal) / 1e3
+        except (NvmlError, AttributeError, IndexError):
+            pass
+        return self.power_w(index)
 
     def limits(self, index: int) -> PowerLimits:
         h = self.handle(index)
