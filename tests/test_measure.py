@@ -40,8 +40,8 @@ def nvml(fake: ModuleType) -> Nvml:
 
 def burn(seconds: float) -> None:
     """Keep the CPU busy: the stand-in GPU draws its load power meanwhile."""
-    end = time.process_time() + seconds
-    while time.process_time() < end:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
         pass
 
 
@@ -77,8 +77,8 @@ def test_confidence_follows_window_length(nvml: Nvml, window: float, expected: s
     r = meter.stop()
     assert r.method == "nvml_energy_counter" and r.confidence == expected, r.reason
     assert r.window_s == pytest.approx(window, abs=0.15)
-    # two GPUs at ~300 W while busy, counter steps of 100 ms
-    assert 400 * window < r.gross_j < 700 * window
+    # two GPUs: 70 W idle each, up to 300 W each while this process computes
+    assert 140 * window < r.gross_j < 700 * window
     assert r.net_j == pytest.approx(r.gross_j - 140.0 * r.window_s, abs=1e-6)
     assert r.avg_power_w == pytest.approx(r.gross_j / r.window_s)
 
