@@ -152,6 +152,17 @@ def test_failure_surface_links_to_a_run(browser: Browser, real: Served) -> None:
     assert "run=" in page.url
 
 
+def test_failure_surface_follows_the_power_filter(browser: Browser, real: Served) -> None:
+    page, _ = open_page(browser, real.url + "#model=A&task=e1%2Ft1")
+    key = json.dumps(["A", "e1/t1"], separators=(",", ":"))
+    row = f"#failure-table tr[data-row='{key}']"
+    assert page.inner_text(f"{row} td[data-key='runs']") == "2"
+    assert page.inner_text(f"{row} td[data-key='failure_rate']") == "50.0 %"
+    after_render(page, lambda: page.select_option("#f-power", "144"))
+    assert page.inner_text(f"{row} td[data-key='runs']") == "1"
+    assert page.inner_text(f"{row} td[data-key='failure_rate']") == "100.0 %"
+
+
 def test_raw_json_browser(browser: Browser, real: Served) -> None:
     page, _ = open_page(browser, real.url)
     page.select_option("#raw-file", "duckdb_model_rankings.json")

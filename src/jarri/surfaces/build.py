@@ -208,15 +208,14 @@ def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path])
 
 
 def _failures(db: Analysis, w: SurfaceWriter, envelope: Any) -> None:
-    mt = failures.distribution(db, "model || ' | ' || task_key")
-    examples: dict[str, list[dict[str, Any]]] = {}
+    mt = failures.distribution(db, "[model, task_key]")
+    examples: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for e in db.query("failure_examples"):
-        examples.setdefault(e.pop("grp"), []).append(e)
+        examples.setdefault((e.pop("model"), e.pop("task_key")), []).append(e)
     rows = []
-    for key, g in sorted(mt.items()):
-        model, task_key = key.split(" | ", 1)
+    for (model, task_key), g in sorted(mt.items()):
         rows.append({"model": model, "task_key": task_key, **g,
-                     "examples": examples.get(key, [])})
+                     "examples": examples.get((model, task_key), [])})
     w.write("duckdb_failure_surfaces.json", envelope("failure_surfaces", rows),
             "per model x task: failure rates by stage, type, subtype, with example runs",
             rounded=True)
@@ -229,6 +228,16 @@ def _failures(db: Analysis, w: SurfaceWriter, envelope: Any) -> None:
         w.write(f"failures/{name}.json",
                 envelope(f"failures_{name}", [{"group": k, **v} for k, v in sorted(dist.items())]),
                 f"failure rates {what}", rounded=True)
+    # The finest slice (model x task x GPU x applied watts), so the UI can apply every filter
+    # and aggregate counts itself.
+    fine = failures.distribution(db, "[model, task_key, gpu_key, "
+                                     "coalesce(CAST(power_applied_w AS VARCHAR), 'none')]")
+    fine_rows = []
+    for (model, task_key, gpu_key, watts), g in sorted(fine.items()):
+        fine_rows.append({"model": model, "task_key": task_key, "gpu_key": gpu_key,
+                          "power_applied_w": None if watts == "none" else float(watts), **g})
+    w.write("failures/by_model_task_tdp.json", envelope("failures_by_model_task_tdp", fine_rows),
+            "failure counts per model x task x GPU x applied watts", rounded=True)
     overall = failures.distribution(db, "'all runs'")
     w.write("failures/taxonomy.json", envelope("failure_taxonomy", [
         {"stage": s, "types": list(t), "hard": s in HARD_STAGES} for s, t in STAGES.items()],

@@ -17,13 +17,20 @@ def _dominant(counts: dict[str, int]) -> str | None:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
-def distribution(db: Analysis, dim: str) -> dict[str, dict[str, Any]]:
-    """Per group of ``dim`` (an SQL expression over runs): runs, failed runs and rates."""
-    groups: dict[str, dict[str, Any]] = {}
+def _key(grp: Any) -> Any:
+    # A list-valued dimension (several columns) keys by tuple: no separator can collide
+    # with a model name.
+    return tuple(grp) if isinstance(grp, list) else str(grp)
+
+
+def distribution(db: Analysis, dim: str) -> dict[Any, dict[str, Any]]:
+    """Per group of ``dim`` (an SQL expression over runs, or a list of them in [...]): runs,
+    failed runs and rates."""
+    groups: dict[Any, dict[str, Any]] = {}
     for t in db.query("group_totals", dim=dim):
         if not t["runs"]:
             continue  # a constant group over no runs at all
-        groups[str(t["grp"])] = {
+        groups[_key(t["grp"])] = {
             "runs": t["runs"], "failed_runs": t["failed_runs"],
             "hard_failures": t["hard_failures"],
             "failure_rate": r6(t["failed_runs"] / t["runs"]),
@@ -32,12 +39,12 @@ def distribution(db: Analysis, dim: str) -> dict[str, dict[str, Any]]:
             "subtype_counts": {},
         }
     for c in db.query("failure_counts", dim=dim):
-        g = groups[str(c["grp"])]
+        g = groups[_key(c["grp"])]
         stage = c["failure_stage"] or UNLABELLED
         g["stage_counts"][stage] += c["n"]
         g["type_counts"][f"{stage}/{c['failure_type'] or UNLABELLED}"] += c["n"]
     for s in db.query("failure_subtypes", dim=dim):
-        groups[str(s["grp"])]["subtype_counts"][s["subtype"]] = s["n"]
+        groups[_key(s["grp"])]["subtype_counts"][s["subtype"]] = s["n"]
     for g in groups.values():
         runs = g["runs"]
         for kind in ("stage", "type", "subtype"):

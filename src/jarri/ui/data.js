@@ -14,7 +14,7 @@ export async function load(file) {
 export async function loadCore() {
   const names = ["data_index.json", "duckdb_model_rankings.json", "duckdb_task_rankings.json",
     "duckdb_model_task_tdp.json", "duckdb_model_tdp.json", "duckdb_pareto_frontiers.json",
-    "duckdb_task_registry.json", "duckdb_failure_surfaces.json", "failures/by_model.json",
+    "duckdb_task_registry.json", "duckdb_failure_surfaces.json", "failures/by_model_task_tdp.json",
     "registries/gpus.json", "registries/models.json", "verification/quarantine.json"];
   const files = await Promise.all(names.map(load));
   return Object.fromEntries(names.map((n, i) => [n, files[i]]));
