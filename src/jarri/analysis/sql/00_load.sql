@@ -36,6 +36,6 @@ SELECT
   round(r.score_percent, 6) AS score_percent,
   r.passed, r.fully_correct, r.hard_failure, r.failure_stage, r.failure_type,
   r.failure_subtypes, r.import_flags,
-  CASE WHEN len(r.checks) > 0 THEN to_json(r.checks) END AS checks_json,
+  coalesce(r.checks, []) AS checks,
   r.extracted_answer
 FROM $source;

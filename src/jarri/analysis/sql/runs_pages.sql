@@ -18,7 +18,7 @@ WITH numbered AS (
       ELSE 'no answer (the backend produced none)' END,
     answer_text := left(answer_text, $answer_chars),
     answer_truncated := coalesce(length(answer_text) > $answer_chars, false),
-    checks := CASE WHEN checks_json IS NULL THEN '[]'::JSON ELSE checks_json::JSON END,
+    checks := checks,
     cold_start := cold_start, completed := completed, done_reason := done_reason,
     energy_confidence := energy_confidence, energy_confidence_reason := energy_reason,
     energy_gross_j := energy_gross_mj / 1e3, energy_method := energy_method,
