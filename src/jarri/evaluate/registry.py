@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jarri.evaluate import basic
+from jarri.evaluate import basic, code
 from jarri.evaluate.report import EvalReport
 
 EvalFn = Callable[[str, Any, dict[str, Any], float], EvalReport]
@@ -35,6 +35,8 @@ EVALUATORS: dict[str, Evaluator] = {
                        ("answer_present", "answer_matches")),
     "numeric": Evaluator("numeric", "1", basic.evaluate_numeric, basic.numeric_problems,
                          ("number_present", "value_correct")),
+    "code": Evaluator("code", "1", code.evaluate_code, code.code_problems,
+                      ("code_present", "code_runs", "test:<name> per hidden test")),
 }
 
 
