@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jarri.evaluate import basic, code
+from jarri.evaluate import basic, choice, code, facts, structured
 from jarri.evaluate.report import EvalReport
 
 EvalFn = Callable[[str, Any, dict[str, Any], float], EvalReport]
@@ -35,6 +35,19 @@ EVALUATORS: dict[str, Evaluator] = {
                        ("answer_present", "answer_matches")),
     "numeric": Evaluator("numeric", "1", basic.evaluate_numeric, basic.numeric_problems,
                          ("number_present", "value_correct")),
+    "mcq": Evaluator("mcq", "1", choice.evaluate_mcq, choice.mcq_problems,
+                     ("choice_present", "choice_correct")),
+    "logic": Evaluator("logic", "1", choice.evaluate_logic, choice.logic_problems,
+                       ("verdict_present", "single_verdict", "verdict_correct")),
+    "facts": Evaluator("facts", "1", facts.evaluate_facts, facts.facts_problems,
+                       ("has:<fact> per required fact", "avoids:<fact> per forbidden fact")),
+    "json_fields": Evaluator("json_fields", "1", structured.evaluate_json,
+                             structured.json_problems,
+                             ("json_object", "field:<name> per field", "no_extra_fields")),
+    "constraints": Evaluator("constraints", "1", structured.evaluate_constraints,
+                             structured.constraints_problems,
+                             ("uses:<word>", "bullet_count", "sentence_count", "max_words",
+                              "min_words", "max_chars", "avoids:<word>")),
     "code": Evaluator("code", "1", code.evaluate_code, code.code_problems,
                       ("code_present", "code_runs", "test:<name> per hidden test")),
 }
