@@ -30,7 +30,10 @@ class EvalReport:
 
     @property
     def hard_failure(self) -> bool:
-        return is_hard(self.failure_stage)
+        # Structurally unusable (transport ... execute), or nothing usable at all: an answer
+        # that earns zero credit is not a partial success, whatever its stage.
+        return is_hard(self.failure_stage) or (
+            self.failure_stage is not None and self.score_percent <= 0)
 
 
 def build_report(checks: list[Check], *, pass_threshold: float, extracted: str | None,

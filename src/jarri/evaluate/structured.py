@@ -101,14 +101,15 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any],
     lower = {w.lower() for w in words}
     bullets = [ln for ln in text.splitlines() if re.match(r"^\s*([-*•]|\d+[.)])\s+\S", ln)]
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if _WORD.search(s)]
-    checks = []
-    for w in gt.get("required_words", []):
-        checks.append(Check(f"uses:{w}", w.lower() in lower, detail=f"word {w!r}"))
+    checks = [Check(f"uses:{w}", w.lower() in lower, detail=f"word {w!r}")
+              for w in gt.get("required_words", [])]
+    # Shape checks count only once some required word is there ("hello" is one sentence).
+    on_topic = bool(text) and (not checks or any(c.passed for c in checks))
     if "bullets" in gt:
-        checks.append(Check("bullet_count", len(bullets) == gt["bullets"],
+        checks.append(Check("bullet_count", on_topic and len(bullets) == gt["bullets"],
                             detail=f"{len(bullets)} bullets, want {gt['bullets']}"))
     if "sentences" in gt:
-        checks.append(Check("sentence_count", len(sentences) == gt["sentences"],
+        checks.append(Check("sentence_count", on_topic and len(sentences) == gt["sentences"],
                             detail=f"{len(sentences)} sentences, want {gt['sentences']}"))
     has_content = bool(text) and any(c.passed for c in checks)
     # Limits only count once the answer has some of the required content.

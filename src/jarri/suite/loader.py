@@ -153,6 +153,8 @@ def _load(folder: Path) -> tuple[Experiment | None, list[str]]:
                 success_definition=mt.success_definition if native else "",
                 failure_modes=tuple(mt.failure_modes) if native else (),
                 primary_axis=mt.primary_axis if native else "correctness",
+                audit_reference=mt.audit.reference if native and mt.audit else None,
+                audit_partial=mt.audit.partial if native and mt.audit else None,
             )
         )
     exp = Experiment(

@@ -15,6 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 
 
+class AuditAnswers(BaseModel):
+    """Answers the suite audit test grades: the reference must score 100, the partial answer
+    strictly between 0 and 100."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str = Field(min_length=1)
+    partial: str | None = None
+
+
 class NativeTask(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -33,6 +43,7 @@ class NativeTask(BaseModel):
     success_definition: str = ""
     failure_modes: list[str] = Field(default_factory=list)
     primary_axis: str = "correctness"
+    audit: AuditAnswers | None = None
 
     @model_validator(mode="after")
     def _one_prompt_source(self) -> NativeTask:

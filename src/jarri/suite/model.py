@@ -32,6 +32,8 @@ class Task:
     success_definition: str = ""
     failure_modes: tuple[str, ...] = ()
     primary_axis: str = "correctness"
+    audit_reference: str | None = None
+    audit_partial: str | None = None
 
     @property
     def prompt_sha256(self) -> str:
