@@ -78,3 +78,13 @@ def test_constraints_length_limits_alone_cannot_score() -> None:
     assert evaluator_problems("constraints", {}, {"max_words": 5})
     gt = {"required_words": ["energy"], "max_words": 5}
     assert EVALUATORS["constraints"].evaluate("hi", gt, {}, 100).score_percent == 0
+
+
+def test_logic_verdicts_are_whole_words_and_masked() -> None:
+    gt = {"answer": "no", "choices": ["yes", "no", "cannot be determined"]}
+    ev = EVALUATORS["logic"]
+    assert ev.evaluate("No.", gt, {}, 100).score_percent == 100
+    assert ev.evaluate("Cannot be determined.", gt, {}, 100).score_percent == 0
+    echo = ev.evaluate("yes, no, cannot be determined.", gt, {}, 100)
+    assert echo.failure_type == "logic_error" and "single_verdict" in echo.failure_subtypes
+    assert echo.extracted is not None and echo.extracted.count(",") == 2  # all three named

@@ -238,3 +238,16 @@ def test_run_me_sh(tmp_path: Path) -> None:
     assert ranking["rows"][0]["model"] == "gemma3:270m" and ranking["rows"][0]["runs"] == 6
     r = sh()  # no arguments: rebuild only
     assert r.returncode == 0 and "6 rows read" in r.stdout
+
+
+def test_real_family_sweep_labels_real_failures(tmp_path: Path) -> None:
+    """gemma3:270m on the math family: it echoes and repeats, and the labels must say so."""
+    r = run_jarri("run", "-m", "gemma3:270m", "-e", "math_measurement_v1", "-w", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    recs = read_ledger(tmp_path / "benchmarks/math_measurement_v1/llm_benchmark_runs.jsonl").records
+    assert len(recs) == 10 and all(x.evaluator == "numeric@1" for x in recs)
+    failed = [x for x in recs if not x.fully_correct]
+    assert failed and all(x.failure_stage and x.failure_type for x in failed)
+    labels = {x.failure_type for x in failed} | {s for x in failed for s in x.failure_subtypes}
+    assert labels & {"repetition_loop", "token_cap_reached"}, labels
+    assert any(x.truncated for x in recs)

@@ -52,9 +52,14 @@ def evaluate_logic(answer: str, gt: Any, params: dict[str, Any], threshold: floa
     verdicts on the first line is an inconsistency, not a lucky hit."""
     line = normalise(first_line(answer))
     choices = [normalise(c) for c in gt["choices"]]
-    named = [c for c in choices if re.search(rf"(?<![a-z]){re.escape(c)}(?![a-z])", line)]
-    # a longer choice containing a shorter one ("not true" vs "true") counts once
-    named = [c for c in named if not any(c != o and c in o for o in named)]
+    # Longest choices first, each masked once found, so "cannot be determined" does not
+    # also count as "no" and "not true" not also as "true" (whole words only).
+    named, rest = [], line
+    for c in sorted(choices, key=len, reverse=True):
+        pattern = re.compile(rf"(?<![a-z]){re.escape(c)}(?![a-z])")
+        if pattern.search(rest):
+            named.append(c)
+            rest = pattern.sub(" ", rest)
     present = Check("verdict_present", bool(named), weight=0.0, detail=f"first line: {line[:80]!r}")
     consistent = Check("single_verdict", len(named) <= 1, weight=0.0,
                        detail=f"verdicts named: {named}")
