@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[1] / "src" / "jarri" / "suites"
 FORMAT = {
     "fact": "Reply with the answer only, on the first line.",
     "prose": "Reply with the text only.",
-    "math": "Reply with the number only, on the first line.",
-    "knowledge": "Reply on the first line with exactly one of: yes, no, cannot be determined.",
+    "math": "Reply on the first line with the number (and its unit if asked).",
+    "knowledge": "Reply with one line per question: exactly one of yes, no, cannot be "
+                 "determined.",
     "language": "Reply with one JSON object only.",
     "coding": "Reply with one Python code block only.",
 }
@@ -160,15 +161,20 @@ def math_tasks(seed: int = 20261127) -> list[dict]:
     for n in range(1, 6):  # unit conversions with computed answers
         kind = ["km_to_m", "h_to_min", "kg_to_g", "l_to_ml", "min_to_s"][n - 1]
         v = rng.randint(2, 40) + rng.choice([0, 0.5])
-        factor, a, b = {"km_to_m": (1000, "kilometres", "metres"),
-                        "h_to_min": (60, "hours", "minutes"),
-                        "kg_to_g": (1000, "kilograms", "grams"),
-                        "l_to_ml": (1000, "litres", "millilitres"),
-                        "min_to_s": (60, "minutes", "seconds")}[kind]
+        factor, a, b, unit, aliases, wrong = {
+            "km_to_m": (1000, "kilometres", "metres", "m", ["metres", "meters"], "km"),
+            "h_to_min": (60, "hours", "minutes", "min", ["minutes", "mins"], "h"),
+            "kg_to_g": (1000, "kilograms", "grams", "g", ["grams"], "kg"),
+            "l_to_ml": (1000, "litres", "millilitres", "ml", ["millilitres", "milliliters"],
+                        "l"),
+            "min_to_s": (60, "minutes", "seconds", "s", ["seconds", "sec"], "min")}[kind]
         ans = v * factor
         tasks.append(dict(id=f"convert_{n}", family="math", name=kind,
-                          prompt=f"How many {b} are in {v:g} {a}?", evaluator="numeric",
-                          gt={"value": ans, "tolerance": 0}, ref=f"{ans:g}", partial=None,
+                          prompt=f"How many {b} are in {v:g} {a}? Give the number and its "
+                                 "unit.", evaluator="numeric",
+                          gt={"value": ans, "tolerance": 0, "unit": unit,
+                              "unit_aliases": aliases},
+                          ref=f"{ans:g} {unit}", partial=f"{ans:g} {wrong}",
                           success=f"the first number is {ans:g}", cap=24,
                           modes=["unit_error", "arithmetic_error"]))
     for n in range(1, 6):  # dependent multi-step arithmetic with units
@@ -214,10 +220,26 @@ def knowledge() -> list[dict]:
         ("some_students", "Some students play chess. Lena is a student. Does Lena play chess?",
          "cannot be determined"),
     ]
-    return [dict(id=i, family="knowledge", name=i, prompt=p, evaluator="logic",
-                 gt={"answer": a, "choices": C}, ref=a.capitalize() + ".", partial=None,
-                 success=f"the verdict is '{a}'", cap=24, modes=["logic_error"])
-            for i, p, a in items]
+    tasks = [dict(id=i, family="knowledge", name=i, prompt=p, evaluator="logic",
+                  gt={"answer": a, "choices": C}, ref=a.capitalize() + ".", partial=None,
+                  success=f"the verdict is '{a}'", cap=24, modes=["logic_error"])
+             for i, p, a in items]
+    pairs = [
+        ("pair_heights", "Anna is taller than Ben. Carl is taller than Anna.\n"
+         "1) Is Carl taller than Ben?\n2) Is Ben the tallest?", ["yes", "no"]),
+        ("pair_pets", "Every cat in the house is black. Milo is a pet in the house.\n"
+         "1) Is every cat in the house black?\n2) Is Milo black?",
+         ["yes", "cannot be determined"]),
+    ]
+    for i, p, answers in pairs:
+        ref = "\n".join(a.capitalize() for a in answers)
+        partial = "\n".join([answers[0].capitalize(),
+                             next(c for c in C if c != answers[1]).capitalize()])
+        tasks.append(dict(id=i, family="knowledge", name="two_questions", prompt=p,
+                          evaluator="logic", gt={"answers": answers, "choices": C}, ref=ref,
+                          partial=partial, success="both verdicts follow from the statements",
+                          cap=32, modes=["logic_error"]))
+    return tasks
 
 
 def language() -> list[dict]:

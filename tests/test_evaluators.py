@@ -71,3 +71,15 @@ def test_split_thinking() -> None:
     assert split_thinking("<think>hmm</think> Paris") == ("Paris", "hmm")
     assert split_thinking("Paris", "field") == ("Paris", "field")
     assert split_thinking("<think>never closed") == ("", "never closed")
+
+
+def test_numeric_units_lenient_when_absent_strict_when_wrong() -> None:
+    gt = {"value": 4500, "unit": "m", "unit_aliases": ["metres", "meters"]}
+    assert evaluate_numeric("4500 m", gt, {}, 100).score_percent == 100
+    assert evaluate_numeric("4,500 metres", gt, {}, 100).score_percent == 100
+    assert evaluate_numeric("4500", gt, {}, 100).score_percent == 100  # no unit written
+    wrong_unit = evaluate_numeric("4500 km", gt, {}, 100)
+    assert wrong_unit.score_percent == 50 and wrong_unit.failure_type == "unit_error"
+    assert "unit_correct" in wrong_unit.failure_subtypes and not wrong_unit.hard_failure
+    wrong_both = evaluate_numeric("4.5 km", gt, {}, 100)
+    assert wrong_both.score_percent == 0 and wrong_both.failure_type == "arithmetic_error"

@@ -47,11 +47,28 @@ def evaluate_exact(answer: str, ground_truth: Any, params: dict[str, Any],
 
 def numeric_problems(params: dict[str, Any], ground_truth: Any) -> list[str]:
     if not isinstance(ground_truth, dict) or not isinstance(ground_truth.get("value"), int | float):
-        return ["numeric needs ground truth {value: number, tolerance: number (optional)}"]
+        return ["numeric needs ground truth {value: number, tolerance: number (optional), "
+                "unit: text (optional), unit_aliases: [text] (optional)}"]
     tol = ground_truth.get("tolerance", 0)
     if not isinstance(tol, int | float) or tol < 0 or not math.isfinite(tol):
         return ["numeric: 'tolerance' must be a finite number >= 0"]
+    if "unit" in ground_truth and not isinstance(ground_truth["unit"], str):
+        return ["numeric: 'unit' must be text"]
     return []
+
+
+_UNIT_AFTER = re.compile(r"^\s*([A-Za-zµ°%/²³]+(?:/[A-Za-z]+)?)")
+
+
+def _unit_after_number(line: str) -> str | None:
+    """The unit written right after the graded number, if any ("4500 m" -> "m")."""
+    if "=" in line:
+        line = line.rsplit("=", 1)[1]
+    m = _NUMBER.search(line)
+    if m is None:
+        return None
+    u = _UNIT_AFTER.match(line[m.end():])
+    return u.group(1) if u else None
 
 
 def extract_number(text: str) -> float | None:
@@ -82,9 +99,20 @@ def evaluate_numeric(answer: str, ground_truth: Any, params: dict[str, Any],
     if not answer.strip():
         return build_report([present, correct], pass_threshold=pass_threshold, extracted=None,
                             failure_stage="generation", failure_type="empty_output")
+    checks = [present, correct]
+    unit_ok = True
+    if "unit" in ground_truth:
+        # Lenient when no unit is written; strict when a different one is.
+        wanted = {ground_truth["unit"].casefold(),
+                  *(a.casefold() for a in ground_truth.get("unit_aliases", []))}
+        written = _unit_after_number(first_line(answer))
+        unit_ok = written is None or written.casefold() in wanted
+        checks.append(Check("unit_correct", got is not None and unit_ok,
+                            detail=f"expected {ground_truth['unit']!r} (or none), got {written!r}"))
     if got is None:
-        return build_report([present, correct], pass_threshold=pass_threshold, extracted=None,
+        return build_report(checks, pass_threshold=pass_threshold, extracted=None,
                             failure_stage="parse", failure_type="parse_failure")
-    return build_report([present, correct], pass_threshold=pass_threshold,
+    return build_report(checks, pass_threshold=pass_threshold,
                         extracted=f"{got:g}", failure_stage="semantic",
-                        failure_type="arithmetic_error")
+                        failure_type="arithmetic_error" if not correct.passed or unit_ok
+                        else "unit_error")

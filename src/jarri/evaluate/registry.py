@@ -33,8 +33,8 @@ class Evaluator:
 EVALUATORS: dict[str, Evaluator] = {
     "exact": Evaluator("exact", "1", basic.evaluate_exact, basic.exact_problems,
                        ("answer_present", "answer_matches")),
-    "numeric": Evaluator("numeric", "1", basic.evaluate_numeric, basic.numeric_problems,
-                         ("number_present", "value_correct")),
+    "numeric": Evaluator("numeric", "2", basic.evaluate_numeric, basic.numeric_problems,
+                         ("number_present", "value_correct", "unit_correct (when a unit is set)")),
     "mcq": Evaluator("mcq", "1", choice.evaluate_mcq, choice.mcq_problems,
                      ("choice_present", "choice_correct")),
     "logic": Evaluator("logic", "1", choice.evaluate_logic, choice.logic_problems,
