@@ -189,8 +189,12 @@ def test_import_self_written_fixture(tmp_path: Path) -> None:
 def test_import_real_upstream_artifacts(tmp_path: Path) -> None:
     out = _check_import(tmp_path, SHARED_UPSTREAM)
     reg = json.loads((out["data"] / "duckdb_task_registry.json").read_text())["rows"]
-    up = [t for t in reg if t["experiment_id"] == "fact_prose_v2"]
+    up = [t for t in reg if t["experiment_id"] == "fact_prose_v2" and t["task_id"].startswith(
+        ("fact_task_", "prose_task_"))]
     assert len(up) == 6 and all(t["has_runs"] and t["defined"] for t in up)
+    assert all(t["manifest_format"] == "upstream" for t in up)
+    # the built-in experiment of the same id keeps its own tasks beside the original's
+    assert any(t["task_key"] == "fact_prose_v2/capital_australia" and t["defined"] for t in reg)
     labels = {(x["failure_stage"], x["failure_type"]) for x in out["runs"]}
     assert ("format", "format_violation") in labels
 

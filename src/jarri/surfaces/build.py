@@ -20,7 +20,6 @@ from jarri.ledger.reader import Quarantined
 from jarri.paths import Workspace
 from jarri.rebuild.columns import ENERGY_POLICY
 from jarri.rebuild.reader import ReadStats, read_ledgers
-from jarri.suite.registry import SuiteRegistry
 from jarri.surfaces import failures, pareto, registry, runs_pages
 from jarri.surfaces.relative import add_vs_best
 from jarri.surfaces.writer import SurfaceWriter, r6
@@ -83,13 +82,13 @@ def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
         stats = read_ledgers(ledgers, Path(tmp), root=ws.root, workers=threads)
         db = Analysis(stats.row_files, threads=threads, temp_dir=Path(tmp))
         try:
-            return _write_all(db, ws, stats, [*suite_dirs, *ledger_dirs], t0, Path(tmp))
+            return _write_all(db, ws, stats, list(suite_dirs), ledger_dirs, t0, Path(tmp))
         finally:
             db.close()
 
 
 def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[Path],
-               t0: float, work_dir: Path) -> RebuildResult:
+               ledger_dirs: list[Path], t0: float, work_dir: Path) -> RebuildResult:
     distinct_valid = db.scalar("SELECT distinct_valid FROM counts")
     valid = db.scalar("SELECT valid FROM counts")
     used = db.scalar("SELECT count(*) FROM runs")
@@ -110,7 +109,7 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
 
     w = SurfaceWriter(ws.ui_data)
     try:
-        _core(db, w, envelope, suite_dirs)
+        _core(db, w, envelope, suite_dirs, ledger_dirs)
         _failures(db, w, envelope)
         _registries_and_verification(db, w, envelope, stats, source)
         runs_pages.write_pages(db, ws.root, work_dir, w.write_raw, w.write,
@@ -137,7 +136,8 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
         source_digest=stats.digest, seconds=time.perf_counter() - t0, data_dir=ws.ui_data)
 
 
-def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path]) -> None:
+def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path],
+          ledger_dirs: list[Path]) -> None:
     models = db.query("model_rankings")
     common = db.scalar("SELECT count(*) FROM common_tasks")
     total_tasks = db.scalar("SELECT count(DISTINCT task_key) FROM runs")
@@ -187,16 +187,15 @@ def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path])
     w.write("duckdb_pareto_frontiers.json", envelope("pareto_frontiers", frontiers),
             "score vs energy and score vs output tokens, global and per task", rounded=True)
 
-    experiments, broken = registry.known_experiments(suite_dirs)
-    reg = SuiteRegistry(suite_dirs)
+    experiments, broken = registry.known_experiments(suite_dirs, ledger_dirs)
     run_counts = {r["task_key"]: r for r in db.query("task_runs")}
-    rows = registry.task_rows(experiments, run_counts, reg.sources)
+    rows = registry.task_rows(experiments, run_counts)
     w.write("duckdb_task_registry.json", envelope("task_registry", rows, broken_suites=broken),
             "every known task with its definition, and whether runs exist")
     w.write("registries/suites.json", envelope("suites", [
         {"experiment_id": e.experiment_id, "revision": e.revision, "tasks": len(e.tasks),
          "families": e.families, "manifest_format": e.manifest_format,
-         "source": reg.sources.get(e.experiment_id)} for e in experiments],
+         "source": source} for e, source in experiments],
         broken_suites=broken), "known experiments")
 
     exp_rows = db.query("experiment_models")

@@ -2,35 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from jarri.errors import SuiteError
 from jarri.evaluate.registry import EVALUATORS
+from jarri.suite.loader import load_experiment
 from jarri.suite.model import Experiment
 from jarri.suite.registry import SuiteRegistry
 
 PREVIEW_CHARS = 600
 
 
-def known_experiments(suite_dirs: list[Path]) -> tuple[list[Experiment], list[dict[str, str]]]:
-    """Loadable experiments, and the ones that are not (with the reason)."""
+def known_experiments(suite_dirs: Sequence[Path], ledger_dirs: Sequence[Path] = (),
+                      ) -> tuple[list[tuple[Experiment, str]], list[dict[str, str]]]:
+    """Loadable experiments with where they come from, and the ones that are not (with the
+    reason). Experiment folders beside the ledgers (the original layout) are added even when
+    a built-in experiment has the same id: their tasks join the registry, the built-in
+    definition wins for a task key both define."""
     reg = SuiteRegistry(suite_dirs)
-    good, bad = [], []
+    good: list[tuple[Experiment, str]] = []
+    bad: list[dict[str, str]] = []
+    seen: set[Path] = set()
     for eid in reg.ids():
         try:
-            good.append(reg.load(eid))
+            good.append((reg.load(eid), reg.sources[eid]))
+            seen.add(reg.folders[eid].resolve())
         except SuiteError as exc:
             bad.append({"experiment_id": eid, "problem": str(exc)})
+    for folder in ledger_dirs:
+        if folder.resolve() in seen:
+            continue
+        try:
+            good.append((load_experiment(folder), str(folder)))
+        except SuiteError as exc:
+            bad.append({"experiment_id": folder.name, "problem": str(exc)})
     return good, bad
 
 
-def task_rows(experiments: list[Experiment], run_counts: dict[str, dict[str, Any]],
-              sources: dict[str, str]) -> list[dict[str, Any]]:
+def task_rows(experiments: list[tuple[Experiment, str]],
+              run_counts: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
-    for exp in experiments:
+    for exp, source in experiments:
         for t in exp.tasks:
             key = f"{t.experiment_id}/{t.task_id}"
+            if key in rows:
+                continue  # the first definition (built-in or --suite-dir) wins
             ev = EVALUATORS.get(t.evaluator or "")
             rows[key] = {
                 "task_key": key, "experiment_id": t.experiment_id,
@@ -47,7 +65,7 @@ def task_rows(experiments: list[Experiment], run_counts: dict[str, dict[str, Any
                 "prompt_truncated": len(t.prompt) > PREVIEW_CHARS,
                 "prompt_sha256": t.prompt_sha256,
                 "manifest_format": exp.manifest_format,
-                "source": sources.get(t.experiment_id, "unknown"),
+                "source": source,
                 "defined": True,
             }
     for key, seen in run_counts.items():
