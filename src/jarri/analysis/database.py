@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from string import Template
@@ -62,12 +63,14 @@ class Analysis:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
-    def run_script(self, name: str, **params: str) -> None:
-        """A statement that returns nothing (e.g. a COPY)."""
+    def stream(self, name: str, batch: int = 10_000, **params: str) -> Iterator[list[Any]]:
+        """The rows of a named query in batches, for results too large to hold at once."""
         try:
-            self.con.execute(Template(sql_text(name)).substitute(**params))
+            cur = self.con.execute(Template(sql_text(name)).substitute(**params))
+            while rows := cur.fetchmany(batch):
+                yield rows
         except duckdb.Error as exc:
-            raise AnalysisError(f"{name}.sql failed: {exc}") from exc
+            raise AnalysisError(f"query {name}.sql failed: {exc}") from exc
 
     def scalar(self, sql: str) -> Any:
         row = self.con.execute(sql).fetchone()

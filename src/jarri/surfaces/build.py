@@ -82,13 +82,13 @@ def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
         stats = read_ledgers(ledgers, Path(tmp), root=ws.root, workers=threads)
         db = Analysis(stats.row_files, threads=threads, temp_dir=Path(tmp))
         try:
-            return _write_all(db, ws, stats, list(suite_dirs), ledger_dirs, t0, Path(tmp))
+            return _write_all(db, ws, stats, list(suite_dirs), ledger_dirs, t0)
         finally:
             db.close()
 
 
 def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[Path],
-               ledger_dirs: list[Path], t0: float, work_dir: Path) -> RebuildResult:
+               ledger_dirs: list[Path], t0: float) -> RebuildResult:
     distinct_valid = db.scalar("SELECT distinct_valid FROM counts")
     valid = db.scalar("SELECT valid FROM counts")
     used = db.scalar("SELECT count(*) FROM runs")
@@ -112,7 +112,7 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
         _core(db, w, envelope, suite_dirs, ledger_dirs)
         _failures(db, w, envelope)
         _registries_and_verification(db, w, envelope, stats, source)
-        runs_pages.write_pages(db, ws.root, work_dir, w.write_raw, w.write,
+        runs_pages.write_pages(db, ws.root, w.write_raw, w.write,
                                lambda s, rows: envelope(s, rows))
         index = [{"file": f.path, "bytes": f.bytes, "sha256": f.sha256,
                   "description": f.description} for f in sorted(w.files, key=lambda f: f.path)]

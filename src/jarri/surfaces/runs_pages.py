@@ -1,10 +1,10 @@
 """runs/: every run record, paged by model x task, with its answer text and checks, so any
 number on screen can be traced to the runs behind it.
 
-DuckDB renders the pages' bodies (runs_pages.sql) — building a million dictionaries in
-Python would dominate the rebuild. This module finds the answer texts (the content store
-beside each ledger, or an imported row's original answer file), hands them to DuckDB, and
-wraps each body in the envelope.
+DuckDB renders each run as JSON text, in page order (runs_pages.sql) — building a million
+dictionaries in Python would dominate the rebuild. This module finds the answer texts (the
+content store beside each ledger, or an imported row's original answer file), hands them to
+DuckDB, streams the rendered rows and wraps each page in the envelope.
 """
 
 from __future__ import annotations
@@ -67,41 +67,40 @@ def load_answers(db: Analysis, root: Path) -> int:
     return len(paths)
 
 
-def _page_rows(folder: Path) -> list[str]:
-    """The rendered runs of one page, in page order (DuckDB may split a page over files)."""
-    numbered: list[tuple[int, str]] = []
-    for part in sorted(folder.iterdir()):
-        with open(part, encoding="utf-8") as fh:
-            for line in fh:
-                n, _, row = line.rstrip("\n").partition("\t")
-                numbered.append((int(n), row))
-    numbered.sort()
-    return [row for _, row in numbered]
-
-
-def write_pages(db: Analysis, root: Path, work_dir: Path,
+def write_pages(db: Analysis, root: Path,
                 write_raw: Callable[[str, bytes, str], None],
                 write: Callable[[str, Any, str], None],
                 envelope: Callable[[str, Any], dict[str, Any]]) -> None:
     load_answers(db, root)
     pages = db.con.execute("SELECT page_no, any_value(model), any_value(task_key), count(*) "
                            "FROM runs GROUP BY page_no ORDER BY page_no").fetchall()
-    rendered = work_dir / "pages"
-    if pages:
-        db.run_script("runs_pages", target=rendered.as_posix().replace("'", "''"),
-                      answer_chars=str(ANSWER_CHARS))
     head = json.dumps(envelope("runs_page", []), sort_keys=True, ensure_ascii=False,
                       separators=(",", ":"))
     assert head.count('"rows":[]') == 1
     before, after = head.split('"rows":[]')
-    index: list[dict[str, Any]] = []
-    for page_no, model, task_key, runs in pages:
-        rows = _page_rows(rendered / f"page_no={page_no}")
-        if len(rows) != runs:
-            raise RuntimeError(f"run page {page_no}: {len(rows)} rows rendered, {runs} expected")
-        name = f"runs/page_{page_no:06d}.json"
+    expected = {page_no: runs for page_no, _, _, runs in pages}
+
+    def flush(page_no: int, rows: list[str]) -> None:
+        if len(rows) != expected.get(page_no):
+            raise RuntimeError(f"run page {page_no}: {len(rows)} rows rendered, "
+                               f"{expected.get(page_no)} expected")
         body = before + '"rows":[' + ",".join(rows) + "]" + after + "\n"
-        write_raw(name, body.encode("utf-8"), "run records (one model x task)")
-        index.append({"file": name, "model": model, "task_key": task_key, "runs": runs})
-    write("runs/index.json", envelope("runs_index", index),
-          "which page holds the runs of each model x task")
+        write_raw(f"runs/page_{page_no:06d}.json", body.encode("utf-8"),
+                  "run records (one model x task)")
+
+    current: int | None = None
+    rows: list[str] = []
+    if pages:
+        for batch in db.stream("runs_pages", answer_chars=str(ANSWER_CHARS)):
+            for page_no, row in batch:
+                if page_no != current:
+                    if current is not None:
+                        flush(current, rows)
+                    current, rows = page_no, []
+                rows.append(row)
+    if current is not None:
+        flush(current, rows)
+    write("runs/index.json", envelope("runs_index", [
+        {"file": f"runs/page_{page_no:06d}.json", "model": model, "task_key": task_key,
+         "runs": runs} for page_no, model, task_key, runs in pages]),
+        "which page holds the runs of each model x task")

@@ -1,8 +1,6 @@
--- runs/: every run as one JSON object (keys sorted, floats rounded to 6 decimals), written
--- by DuckDB into one file per page (00_runs.sql numbers the pages) as "n_in_slice<TAB>json"
--- lines; the rebuild wraps each page in the envelope. Answer texts come from the `answers`
--- table the rebuild loads.
-COPY (
+-- runs/: every run as one JSON object (keys sorted, floats rounded to 6 decimals), in page
+-- order (00_runs.sql numbers the pages); the rebuild streams the rows and wraps each page in
+-- the envelope. Answer texts come from the `answers` table the rebuild loads.
 WITH numbered AS (
   SELECT r.*, a.text AS answer_text, a.origin AS answer_origin
   FROM runs r LEFT JOIN answers a USING (run_id)
@@ -40,7 +38,6 @@ WITH numbered AS (
   )) AS json
   FROM numbered
 )
--- no ORDER BY: sorting a gigabyte of JSON costs more than sorting each page afterwards
-SELECT page_no, n_in_slice, json FROM rendered
-) TO '$target' (FORMAT csv, HEADER false, QUOTE '', ESCAPE '', DELIMITER '	',
-                PARTITION_BY (page_no), WRITE_PARTITION_COLUMNS false);
+-- Only the narrow sort keys are compared; DuckDB streams the rendered rows in this order.
+SELECT page_no, json FROM rendered
+ORDER BY page_no, n_in_slice
