@@ -4,7 +4,10 @@ failures across every stage, nulls where servers omit values, invalid/hybrid ene
 
     python perf/gen_ledger.py OUT_DIR N [--seed 1]
 
-Writes OUT_DIR/benchmarks/<experiment>/llm_benchmark_runs.jsonl (schema v1, validated shape).
+Writes OUT_DIR/benchmarks/<experiment>/llm_benchmark_runs.jsonl (schema v1, validated shape),
+laid out as the ledger writer lays out its lines: every field, in the record's order.
+``--other-layout`` leaves out the fields at their default and shuffles the key order (as a
+hand-edited or foreign ledger might), which the rebuild checks by its slower generic path.
 """
 
 from __future__ import annotations
@@ -93,11 +96,28 @@ def record(i: int, rng: random.Random, t0: datetime) -> dict[str, object]:
     }
 
 
+# Every record field in declaration order with its default (what the writer writes).
+DEFAULTS = {name: f.get_default(call_default_factory=True)
+            for name, f in RunRecord.model_fields.items() if not f.is_required()}
+
+
+def writer_layout(r: dict[str, object]) -> dict[str, object]:
+    return {name: r[name] if name in r else DEFAULTS[name] for name in RunRecord.model_fields}
+
+
+def other_layout(r: dict[str, object], rng: random.Random) -> dict[str, object]:
+    keys = [k for k in r if not (k in DEFAULTS and r[k] == DEFAULTS[k] and r[k] is not None)]
+    rng.shuffle(keys)
+    return {k: r[k] for k in keys}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("n", type=int)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--other-layout", action="store_true",
+                    help="omit default fields and shuffle the keys of every line")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     t0 = datetime(2026, 6, 1, tzinfo=UTC)
@@ -110,6 +130,7 @@ def main() -> None:
     try:
         for i in range(args.n):
             r = record(i, rng, t0)
+            r = other_layout(r, rng) if args.other_layout else writer_layout(r)
             files[str(r["experiment_id"])].write(json.dumps(r, separators=(",", ":")) + "\n")
     finally:
         for f in files.values():

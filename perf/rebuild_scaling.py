@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+LAYOUT_VERSION = 2  # of gen_ledger.py's output: a change there must not reuse old ledgers
 
 
 def _tree_rss_kib(pid: int) -> int:
@@ -73,14 +74,18 @@ def main() -> int:
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--dir", default=tempfile.gettempdir())
+    ap.add_argument("--other-layout", action="store_true",
+                    help="ledgers whose lines omit default fields in shuffled key order "
+                         "(the rebuild's slower generic check path)")
     args = ap.parse_args()
+    layout = ["--other-layout"] if args.other_layout else []
     print(f"{'records':>10} {'ledger MiB':>11} {'median s':>9} {'min s':>7} {'max s':>7} "
           f"{'peak MiB':>9} {'us/record':>10}")
     for n in (int(s) for s in args.sizes.split(",")):
-        ws = Path(args.dir) / f"jarri-perf-{n}"
+        ws = Path(args.dir) / f"jarri-perf-{LAYOUT_VERSION}-{'other' if layout else 'writer'}-{n}"
         if not (ws / "benchmarks").is_dir():
-            subprocess.run([sys.executable, str(HERE / "gen_ledger.py"), str(ws), str(n)],
-                           check=True)
+            subprocess.run([sys.executable, str(HERE / "gen_ledger.py"), str(ws), str(n),
+                            *layout], check=True)
         size = sum(p.stat().st_size for p in (ws / "benchmarks").rglob("*.jsonl")) / 2**20
         results = [timed_rebuild(ws) for _ in range(args.runs)]
         secs = [r[0] for r in results]

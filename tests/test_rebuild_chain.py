@@ -17,6 +17,7 @@ from conftest import FIXTURES, SHARED_UPSTREAM, run_jarri
 from handledger import hand_records, rec, write_ledger
 from jarri.paths import Workspace
 from jarri.surfaces.build import rebuild
+from jarri.surfaces.runs_pages import page_records
 
 LEDGER = "benchmarks/e1/llm_benchmark_runs.jsonl"
 
@@ -160,7 +161,7 @@ def _check_import(tmp_path: Path, source: Path) -> dict[str, Any]:
     assert r.models == len(models) and r.tasks == len(tasks)
     data = ws / "benchmark_ui/data"
     runs = [row for p in sorted((data / "runs").glob("page_*.json"))
-            for row in json.loads(p.read_text())["rows"]]
+            for row in page_records(json.loads(p.read_text()))]
     assert len(runs) == n
     flagged = [x for x in runs if "report_overwritten" in x["import_flags"]]
     assert len(flagged) == shared

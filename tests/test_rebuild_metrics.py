@@ -11,6 +11,7 @@ import pytest
 from handledger import hand_records, write_ledger
 from jarri.paths import Workspace
 from jarri.surfaces.build import rebuild
+from jarri.surfaces.runs_pages import page_records
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +124,8 @@ def test_failure_surfaces(data: Path) -> None:
     assert bt1["type_rates"] == {"generation/empty_output": 0.5}
     assert bt1["dominant_subtypes"] == ["answer_matches", "answer_present"]
     assert [e["run_id"] for e in bt1["examples"]] == [
-        r["run_id"] for r in load(data, "runs/page_000003.json")["rows"] if not r["passed"]]
+        r["run_id"] for r in page_records(load(data, "runs/page_000003.json"))
+        if not r["passed"]]
     fam = load(data, "failures/by_family.json")["rows"][0]
     assert fam["group"] == "fact" and fam["runs"] == 5 and fam["failed_runs"] == 3
     assert fam["stage_rates"] == {"generation": 0.2, "semantic": 0.2, "transport": 0.2}
@@ -161,7 +163,10 @@ def test_envelope_registries_and_runs(data: Path) -> None:
     pages = load(data, "runs/index.json")["rows"]
     assert [(p["model"], p["task_key"], p["runs"]) for p in pages] == [
         ("A", "e1/t1", 2), ("A", "e1/t2", 1), ("B", "e1/t1", 2)]
-    run = load(data, "runs/page_000002.json")["rows"][0]
+    page = load(data, "runs/page_000002.json")
+    assert page["columns"] == sorted(page["columns"]) and len(page["rows"][0]) == len(
+        page["columns"])
+    run = page_records(page)[0]
     assert run["status"] == "backend_error" and run["error"] == "HTTP 500"
     assert run["answer_text"] is None and run["energy_net_j"] is None
     det = load(data, "verification/determinism.json")["rows"][0]

@@ -16,7 +16,9 @@ from jarri.rebuild.columns import RECORD_FIELDS, read_json_columns
 
 # Runs per page of runs/ (one model x task per page); 00_runs.sql numbers the pages.
 PAGE_SIZE = 250
-EMPTY_STRUCT = "STRUCT(" + ", ".join(f'"{k}" {v}' for k, v in RECORD_FIELDS.items()) + ")"
+# An empty relation of the reader's shape, for a rebuild without any valid record.
+EMPTY = ", ".join(f'NULL::{v} AS "{k}"' for k, v in {
+    **RECORD_FIELDS, "wrap_file": "VARCHAR", "wrap_line": "BIGINT", "wrap_sha": "VARCHAR"}.items())
 
 
 class AnalysisError(JarriError):
@@ -30,8 +32,7 @@ def sql_text(name: str) -> str:
 def _source(row_files: list[Path]) -> str:
     """The relation 00_load.sql selects from: the reader's files, or nothing of that shape."""
     if not row_files:
-        return (f"(SELECT NULL::VARCHAR AS f, NULL::BIGINT AS l, NULL::VARCHAR AS h, "
-                f"NULL::{EMPTY_STRUCT} AS r) WHERE false")
+        return f"(SELECT {EMPTY} WHERE false)"
     files = ", ".join("'" + p.as_posix().replace("'", "''") + "'" for p in row_files)
     return (f"read_json([{files}], format = 'newline_delimited', "
             f"columns = {read_json_columns()}, maximum_object_size = 67108864)")

@@ -1,8 +1,8 @@
 """What DuckDB reads of each validated record, and the energy policy.
 
-The reader wraps every validated ledger line (never re-serialising it) as
-``{"f": ledger, "l": line, "h": sha256 of the line, "r": <the record>}``; DuckDB reads those
-lines with the record fields below declared (unknown keys are ignored), and
+The reader writes every validated record with its origin (wrap_file, wrap_line, wrap_sha:
+ledger, line, sha256 of the line); DuckDB reads those lines with the record fields below
+declared (other keys are ignored), and
 ``analysis/sql/00_load.sql`` derives the normalised run table from them in SQL: exact integer
 quantities (milli-joules, micro-seconds, micro-points), the GPU key, the energy policy.
 """
@@ -47,7 +47,8 @@ ENERGY_POLICY = {
 
 
 def read_json_columns() -> str:
-    """The ``columns = {...}`` argument of DuckDB's read_json for the wrapper lines."""
-    record = ", ".join(f'"{k}" {v}' for k, v in RECORD_FIELDS.items())
-    return ("{'f': 'VARCHAR', 'l': 'BIGINT', 'h': 'VARCHAR', "
-            f"'r': 'STRUCT({record})'" + "}")
+    """The ``columns = {...}`` argument of DuckDB's read_json for the reader's lines: the
+    record fields above plus where each line came from (rebuild/fast_record.py)."""
+    cols = {**RECORD_FIELDS, "wrap_file": "VARCHAR", "wrap_line": "BIGINT",
+            "wrap_sha": "VARCHAR"}
+    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in cols.items()) + "}"

@@ -1,9 +1,11 @@
 """Read ledgers for the rebuild: every line is used or quarantined (file, line, reason).
 
-Each line is validated against the record model (pydantic, compiled). A valid line is wrapped
-as it is — ``{"f": ledger, "l": line, "h": sha256, "r": <line>}`` — into an NDJSON file that
-DuckDB reads with declared types (rebuild/columns.py); nothing is re-serialised. Rows of the
-original project go through the importer, which needs the whole file (report sharing).
+Each line is checked by the fast strict mirror of the record schema (rebuild/fast_record.py);
+a line it refuses goes to pydantic (ledger/record.py), which decides. A valid record is
+written, with only the fields the rebuild keeps, as ``{"f": ledger, "l": line, "h": sha256,
+"r": <record>}`` into an NDJSON file that DuckDB reads with declared types
+(rebuild/columns.py). Rows of the original project go through the importer, which needs the
+whole file (report sharing).
 
 Large inputs are split into byte ranges at line boundaries and validated by worker
 processes; the result does not depend on how the work was split.
@@ -14,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +27,11 @@ from pydantic import ValidationError
 
 from jarri.ledger.reader import MAX_LINE_BYTES, Quarantined, parse_line
 from jarri.ledger.record import RunRecord
-from jarri.rebuild import upstream
+from jarri.rebuild import fast_record, upstream
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, one process is faster than a pool
 UNIT_BYTES = 32 * 1024 * 1024
+BLOCK_BYTES = 1 << 20
 
 
 @dataclass
@@ -79,66 +83,128 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
-def _validate(raw: bytes) -> bool:
-    # NaN/Infinity never enter: pydantic would accept them inside free-form fields. The byte
-    # test is only a cheap pre-filter (an answer may well contain the word "NaN").
+def canonical_record(raw: bytes) -> Any | None:
+    """pydantic's verdict on a line the mirror refused: the record in its canonical form as
+    a mirror record (for DuckDB), or None. NaN/Infinity never enter: pydantic would accept
+    them inside free-form fields."""
     if b"NaN" in raw or b"Infinity" in raw:
         try:
             json.loads(raw, parse_constant=_reject_constant)
         except ValueError:
-            return False
+            return None
     try:
-        RunRecord.model_validate_json(raw)
+        rec = RunRecord.model_validate_json(raw)
     except ValidationError:
-        return False
-    return True
+        return None
+    # The canonical form passes the mirror unless a value is outside what the rebuild can
+    # hold (an integer beyond 64 bits): such a record is quarantined with that reason.
+    return fast_record.check_line(rec.to_line())
 
 
-def _wrap(name_json: bytes, line: int, sha_hex: str, raw: bytes) -> bytes:
-    return b'{"f":%s,"l":%d,"h":"%s","r":%s}\n' % (name_json, line, sha_hex.encode(), raw)
+BEYOND_64_BITS = "an integer value is beyond the 64-bit range the rebuild can hold"
+
+
+def _blocks(fh: Any, start: int, end: int) -> Iterator[bytes]:
+    """The bytes of [start, end) in blocks of whole lines (the last may lack its newline).
+    Small blocks: the allocator reuses them, where fresh large buffers cost page faults."""
+    fh.seek(start)
+    left = end - start
+    carry = b""
+    while left > 0:
+        chunk = fh.read(min(BLOCK_BYTES, left))
+        if not chunk:
+            break
+        left -= len(chunk)
+        cut = len(chunk) if left <= 0 else chunk.rfind(b"\n") + 1
+        if cut == 0:
+            carry += chunk  # a line longer than a block
+            continue
+        yield carry + chunk[:cut]
+        carry = chunk[cut:]
+    if carry:
+        yield carry
+
+
+def _whole_block(block: bytes, lines: list[bytes], terminated: bool) -> list[Any] | None:
+    """The mirror records of a block in one call, when every line is a valid record (the
+    common case); None when any line needs a closer look."""
+    # Every line must start with "{": decode_lines skips blank lines and does not care how
+    # values are spread over lines, which would shift the numbering.
+    if b"\r" in block or not all([line[:1] == b"{" for line in lines]):
+        return None
+    try:
+        recs = fast_record.DECODER.decode_lines(block)
+    except fast_record.DecodeErrors:
+        return None
+    if len(recs) != len(lines) or not all(map(fast_record.accepted, recs)):
+        return None  # several values on one line, or what the Struct cannot check
+    return recs
 
 
 def read_unit(unit: Unit, out_path: str) -> UnitResult:
     """Validate the lines of one byte range; valid ones are appended to ``out_path``."""
     res = UnitResult(unit.index)
-    name_json = json.dumps(unit.name).encode()
+    sha = hashlib.sha256
     with open(unit.path, "rb") as fh, open(out_path, "ab") as out:
-        fh.seek(unit.start)
-        pos = unit.start
-        for raw in fh:
-            if pos >= unit.end:
-                break
-            pos += len(raw)
-            res.lines += 1
-            terminated = raw.endswith(b"\n")
-            raw = raw.rstrip(b"\r\n")
-            if not raw.strip():
-                continue
-            res.read += 1
-            digest = hashlib.sha256(raw)
-            h = digest.digest()
-            res.seen.add(h)
-            if len(raw) > MAX_LINE_BYTES:
-                res.bad.add(h)
-                res.quarantined.append((res.lines, f"line of {len(raw)} bytes exceeds the "
-                                                   f"{MAX_LINE_BYTES}-byte limit"))
-                continue
-            if _validate(raw):
-                out.write(_wrap(name_json, res.lines, digest.hexdigest(), raw))
-                res.valid += 1
-                continue
-            reason = parse_line(raw)
-            if isinstance(reason, RunRecord):  # pragma: no cover - the two checks agree
-                reason = "record rejected by the strict reader"
-            obj = _json_object(raw)
-            if obj is not None and upstream.looks_upstream(obj):
-                res.upstream_rows.append((res.lines, raw))
-                continue
-            if not terminated:
-                reason = f"torn final line (a write was interrupted): {reason}"
-            res.bad.add(h)
-            res.quarantined.append((res.lines, reason))
+        for block in _blocks(fh, unit.start, unit.end):
+            lines = block.split(b"\n")
+            terminated = lines[-1] == b""
+            if terminated:
+                lines.pop()
+            recs = _whole_block(block, lines, terminated)
+            if recs is not None:
+                n = res.lines
+                for rec, raw in zip(recs, lines, strict=True):
+                    n += 1
+                    digest = sha(raw)
+                    res.seen.add(digest.digest())
+                    rec.wrap_file, rec.wrap_line, rec.wrap_sha = unit.name, n, \
+                        digest.hexdigest()
+                res.read += len(recs)
+            else:
+                recs = _line_by_line(unit, res, lines, terminated)
+            res.lines += len(lines)
+            res.valid += len(recs)
+            out.write(fast_record.ENCODER.encode_lines(recs))
     return res
+
+
+def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
+                  terminated: bool) -> list[Any]:
+    recs = []
+    n = res.lines
+    for raw in lines:
+        n += 1
+        if raw.endswith(b"\r"):
+            raw = raw.rstrip(b"\r")
+        if not raw or raw.isspace():
+            continue
+        res.read += 1
+        digest = sha256(raw)
+        h = digest.digest()
+        res.seen.add(h)
+        if len(raw) > MAX_LINE_BYTES:
+            res.bad.add(h)
+            res.quarantined.append((n, f"line of {len(raw)} bytes exceeds the "
+                                       f"{MAX_LINE_BYTES}-byte limit"))
+            continue
+        rec = fast_record.check_line(raw) or canonical_record(raw)
+        if rec is not None:
+            rec.wrap_file, rec.wrap_line, rec.wrap_sha = unit.name, n, digest.hexdigest()
+            recs.append(rec)
+            continue
+        reason = parse_line(raw)
+        if isinstance(reason, RunRecord):
+            reason = BEYOND_64_BITS
+        obj = _json_object(raw)
+        if obj is not None and upstream.looks_upstream(obj):
+            res.upstream_rows.append((n, raw))
+            continue
+        if not terminated and n == res.lines + len(lines):
+            reason = f"torn final line (a write was interrupted): {reason}"
+        res.bad.add(h)
+        res.quarantined.append((n, reason))
+    return recs
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:
@@ -205,6 +271,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
         upstream_by_file.setdefault(unit.path, []).extend(
             (base + ln, raw) for ln, raw in res.upstream_rows)
     extra = work_dir / "rows_imported.ndjson"
+    imported = []
     with open(extra, "wb") as out:
         for path, rows in sorted(upstream_by_file.items()):
             if not rows:
@@ -214,14 +281,18 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
             raws = {ln: raw for ln, raw in rows}
             for row in upstream.import_rows(Path(path), parsed):
                 h = hashlib.sha256(raws[row.line])
-                if row.record is None:
+                rec = None if row.record is None else \
+                    fast_record.check_line(row.record.to_line())
+                if rec is None:
                     bad.add(h.digest())
-                    stats.quarantined.append(Quarantined(name, row.line, row.reason or "?"))
+                    stats.quarantined.append(Quarantined(name, row.line,
+                                                         row.reason or BEYOND_64_BITS))
                     continue
-                out.write(_wrap(json.dumps(name).encode(), row.line, h.hexdigest(),
-                                row.record.to_line().rstrip(b"\n")))
+                rec.wrap_file, rec.wrap_line, rec.wrap_sha = name, row.line, h.hexdigest()
+                imported.append(rec)
                 stats.rows_valid += 1
                 stats.imported += 1
+        out.write(fast_record.ENCODER.encode_lines(imported))
     stats.quarantined.sort(key=lambda q: (q.file, q.line))
     stats.row_files = [Path(o) for o in outs if os.path.getsize(o) > 0]
     if extra.stat().st_size > 0:

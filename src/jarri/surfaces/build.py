@@ -113,7 +113,7 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
         _failures(db, w, envelope)
         _registries_and_verification(db, w, envelope, stats, source)
         runs_pages.write_pages(db, ws.root, w.write_raw, w.write,
-                               lambda s, rows: envelope(s, rows))
+                               envelope)
         index = [{"file": f.path, "bytes": f.bytes, "sha256": f.sha256,
                   "description": f.description} for f in sorted(w.files, key=lambda f: f.path)]
         w.write("data_index.json", envelope("data_index", index,

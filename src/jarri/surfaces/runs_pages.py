@@ -67,15 +67,23 @@ def load_answers(db: Analysis, root: Path) -> int:
     return len(paths)
 
 
+def _columns(db: Analysis) -> list[str]:
+    """The keys of the rendered record, from the first run (every run has the same)."""
+    rows = next(db.stream("runs_pages", answer_chars=str(ANSWER_CHARS),
+                          select="SELECT json_keys(to_json(rec)) FROM records LIMIT 1"), [])
+    return list(rows[0][0]) if rows else []
+
+
 def write_pages(db: Analysis, root: Path,
                 write_raw: Callable[[str, bytes, str], None],
                 write: Callable[[str, Any, str], None],
-                envelope: Callable[[str, Any], dict[str, Any]]) -> None:
+                envelope: Callable[..., dict[str, Any]]) -> None:
     load_answers(db, root)
     pages = db.con.execute("SELECT page_no, any_value(model), any_value(task_key), count(*) "
                            "FROM runs GROUP BY page_no ORDER BY page_no").fetchall()
-    head = json.dumps(envelope("runs_page", []), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"))
+    columns = _columns(db) if pages else []
+    head = json.dumps(envelope("runs_page", [], columns=columns), sort_keys=True,
+                      ensure_ascii=False, separators=(",", ":"))
     assert head.count('"rows":[]') == 1
     before, after = head.split('"rows":[]')
     expected = {page_no: runs for page_no, _, _, runs in pages}
@@ -86,12 +94,17 @@ def write_pages(db: Analysis, root: Path,
                                f"{expected.get(page_no)} expected")
         body = before + '"rows":[' + ",".join(rows) + "]" + after + "\n"
         write_raw(f"runs/page_{page_no:06d}.json", body.encode("utf-8"),
-                  "run records (one model x task)")
+                  "run records (one model x task): a list of values per run, named by "
+                  "columns")
 
+    # Values only, named once per page by "columns": the key names would be half the bytes
+    # of a million runs.
+    select = ("SELECT page_no, to_json(row(" + ", ".join(f'rec."{c}"' for c in columns)
+              + ")) AS json FROM records ORDER BY page_no, n_in_slice")
     current: int | None = None
     rows: list[str] = []
     if pages:
-        for batch in db.stream("runs_pages", answer_chars=str(ANSWER_CHARS)):
+        for batch in db.stream("runs_pages", answer_chars=str(ANSWER_CHARS), select=select):
             for page_no, row in batch:
                 if page_no != current:
                     if current is not None:
@@ -104,3 +117,9 @@ def write_pages(db: Analysis, root: Path,
         {"file": f"runs/page_{page_no:06d}.json", "model": model, "task_key": task_key,
          "runs": runs} for page_no, model, task_key, runs in pages]),
         "which page holds the runs of each model x task")
+
+
+def page_records(page: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs of a loaded page as one dictionary each (what the UI does in drilldown.js)."""
+    columns = page["columns"]
+    return [dict(zip(columns, row, strict=True)) for row in page["rows"]]

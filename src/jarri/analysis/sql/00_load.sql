@@ -1,9 +1,11 @@
 -- The normalised run table, derived from the validated records (rebuild/columns.py).
--- $source: read_json over the reader's NDJSON files (or an empty relation of that shape).
+-- $source: read_json over the reader's NDJSON files (or an empty relation of that shape),
+-- one flat record per line with its origin in wrap_file, wrap_line, wrap_sha.
 -- Summed quantities become exact integers: micro-points, milli-joules, micro-seconds.
 CREATE TABLE raw_runs AS
 SELECT
-  r.run_id, r.run_key, h AS row_sha, f AS source_file, l AS source_line,
+  r.run_id, r.run_key, r.wrap_sha AS row_sha, r.wrap_file AS source_file,
+  r.wrap_line AS source_line,
   coalesce(r.imported_from, 'jarri') AS origin, r.supersedes, r.sweep_id, r.host,
   r.started_at, r.finished_at, r.experiment_id, r.experiment_revision, r.task_id,
   r.task_family, r.task_name, r.prompt_sha256, r.evaluator, r.model, r.backend,
@@ -38,4 +40,4 @@ SELECT
   r.failure_subtypes, r.import_flags,
   coalesce(r.checks, []) AS checks,
   r.extracted_answer
-FROM $source;
+FROM $source AS r;

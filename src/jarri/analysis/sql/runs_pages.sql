@@ -1,12 +1,14 @@
--- runs/: every run as one JSON object (keys sorted, floats rounded to 6 decimals), in page
--- order (00_runs.sql numbers the pages); the rebuild streams the rows and wraps each page in
--- the envelope. Answer texts come from the `answers` table the rebuild loads.
+-- runs/: every run as one JSON array of values (floats rounded to 6 decimals), in page order
+-- (00_runs.sql numbers the pages); a page names the values once in its "columns" (the keys
+-- of `rec`, sorted). The rebuild streams the rows and wraps each page in the envelope.
+-- Answer texts come from the `answers` table the rebuild loads.
+-- $$select: the final SELECT over `records` (surfaces/runs_pages.py).
 WITH numbered AS (
   SELECT r.*, a.text AS answer_text, a.origin AS answer_origin
   FROM runs r LEFT JOIN answers a USING (run_id)
-), rendered AS (
+), records AS (
   SELECT page_no, n_in_slice,
-  to_json(struct_pack(
+  struct_pack(
     answer_chars := answer_chars, answer_sha256 := answer_sha256,
     answer_source := CASE
       WHEN answer_text IS NOT NULL THEN answer_origin
@@ -35,9 +37,8 @@ WITH numbered AS (
     task_family := task_family, task_key := task_key, thinking_chars := thinking_chars,
     truncated := truncated, ttft_s := round(ttft_us / 1e6, 6),
     wall_s := round(wall_ns / 1e9, 6)
-  )) AS json
+  ) AS rec
   FROM numbered
 )
 -- Only the narrow sort keys are compared; DuckDB streams the rendered rows in this order.
-SELECT page_no, json FROM rendered
-ORDER BY page_no, n_in_slice
+$select

@@ -33,7 +33,8 @@ async function runsFor(model, task) {
   const index = await load("runs/index.json");
   const pages = index.rows.filter((p) => p.model === model && p.task_key === task);
   const loaded = await Promise.all(pages.map((p) => load(p.file)));
-  return loaded.flatMap((p) => p.rows);
+  // A page names its values once ("columns"); each run is a list of values in that order.
+  return loaded.flatMap((p) => p.rows.map((row) => Object.fromEntries(p.columns.map((c, i) => [c, row[i]]))));
 }
 
 function runCard(r, ctx) {

@@ -1,0 +1,162 @@
+"""A fast, strict mirror of the record schema (msgspec), generated from the pydantic model.
+
+The rebuild validates every ledger line. pydantic (ledger/record.py) defines what a valid
+record is; checking a million lines with it costs more than the whole rebuild may take, so
+the rebuild first tries this mirror, which msgspec checks in a fraction of the time. The
+mirror is stricter than pydantic, never laxer: no "12" for an integer, no 1.0 for an
+integer, no "true" for a boolean, timestamps only in the writer's ISO 8601 form, integers
+within 64 bits. A line it refuses goes to pydantic, which has the last word (see
+rebuild/reader.py). A property test holds the promise: what the mirror accepts, pydantic
+accepts with the same values.
+
+DuckDB reads the accepted records re-encoded by msgspec, with the line's origin in the
+WRAP_FIELDS: every field present, defaults filled in as pydantic fills them, and each key
+once (in a line with a repeated key, pydantic and msgspec keep the last value; DuckDB would
+read the first).
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from datetime import datetime
+from functools import cache
+from typing import Annotated, Any, Literal, Union
+
+import annotated_types
+import msgspec
+from pydantic import AwareDatetime, BaseModel
+from pydantic.fields import FieldInfo
+
+from jarri.ledger.record import RunRecord
+
+INT64 = (-(2**63), 2**63 - 1)  # what DuckDB's BIGINT holds
+# The ISO 8601 form the ledger writer produces (datetime.isoformat() of an aware time).
+_DATETIME = re.compile(r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:"
+                       r"[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])")
+
+
+def _meta(info: FieldInfo | None, *, lo: int | None = None, hi: int | None = None) -> Any:
+    bounds: dict[str, Any] = {}
+    for m in (info.metadata if info is not None else []):
+        if isinstance(m, annotated_types.Ge):
+            bounds["ge"] = m.ge
+        elif isinstance(m, annotated_types.Gt):
+            bounds["gt"] = m.gt
+        elif isinstance(m, annotated_types.Le):
+            bounds["le"] = m.le
+        elif isinstance(m, annotated_types.Lt):
+            bounds["lt"] = m.lt
+        else:
+            raise TypeError(f"no mirror for the constraint {m!r}")
+    if lo is not None:
+        bounds["ge"] = max(bounds.get("ge", lo), lo)
+    if hi is not None:
+        bounds["le"] = min(bounds.get("le", hi), hi)
+    return msgspec.Meta(**bounds) if bounds else None
+
+
+def _mirror(annotation: Any, info: FieldInfo | None = None) -> Any:
+    """The msgspec type for a pydantic annotation (strict, as the module doc says)."""
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        args = typing.get_args(annotation)
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) != 1:
+            raise TypeError(f"no mirror for the union {annotation!r}")
+        mirrored = _mirror(inner[0], info)
+        return mirrored | None if len(inner) < len(args) else mirrored
+    if annotation is int:
+        return Annotated[int, _meta(info, lo=INT64[0], hi=INT64[1])]
+    if annotation is float:
+        meta = _meta(info)
+        return Annotated[float, meta] if meta is not None else float
+    if annotation in (str, bool):
+        if info is not None and info.metadata:
+            raise TypeError(f"no mirror for constraints on {annotation!r}")
+        return annotation
+    if annotation is AwareDatetime:
+        return str  # its form is checked by ``accepted`` (cheaper than a Meta pattern)
+    if origin is Literal:
+        return annotation
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return list[_mirror(item)]  # type: ignore[misc]
+    if origin is dict:
+        key, value = typing.get_args(annotation)
+        if key is not str or value is not Any:
+            raise TypeError(f"no mirror for the mapping {annotation!r}")
+        return dict[str, Any]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return struct_for(annotation)
+    raise TypeError(f"no mirror for {annotation!r}")
+
+
+def _default(info: FieldInfo) -> Any:
+    if info.default_factory is not None:
+        return msgspec.field(default_factory=info.default_factory)  # type: ignore[arg-type]
+    return info.default
+
+
+# Where a record line came from, carried in the line DuckDB reads. A ledger line that has
+# one of these keys is not a valid record (pydantic forbids extra keys): ``accepted`` sends
+# it to pydantic.
+WRAP_FIELDS = ("wrap_file", "wrap_line", "wrap_sha")
+
+
+@cache
+def struct_for(model: type[BaseModel], wrapped: bool = False) -> Any:
+    """A msgspec Struct mirroring ``model`` (unknown keys refused); ``wrapped`` adds the
+    WRAP_FIELDS, unset unless the rebuild sets them."""
+    fields: list[Any] = []
+    for name, info in model.model_fields.items():
+        typ = _mirror(info.annotation, info)
+        fields.append((name, typ) if info.is_required() else (name, typ, _default(info)))
+    if wrapped:
+        fields += [(n, t | msgspec.UnsetType, msgspec.UNSET)
+                   for n, t in zip(WRAP_FIELDS, (str, int, str), strict=True)]
+    # gc=False: a million short-lived records would otherwise keep the cycle collector
+    # busy; they hold no reference cycles.
+    return msgspec.defstruct(f"{model.__name__}Mirror", fields, kw_only=True,
+                             forbid_unknown_fields=True, gc=False)
+
+
+def _datetime_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(n for n, f in model.model_fields.items()
+                 if AwareDatetime in (f.annotation, *typing.get_args(f.annotation)))
+
+
+DECODER = msgspec.json.Decoder(struct_for(RunRecord, True))
+ENCODER = msgspec.json.Encoder()
+_DATETIMES = _datetime_fields(RunRecord)
+DecodeErrors = (msgspec.MsgspecError, ValueError)  # invalid UTF-8 raises UnicodeDecodeError
+
+
+def accepted(rec: Any) -> bool:
+    """What the Struct cannot say itself: no wrap key in the ledger line, and real dates
+    (the pattern lets 30 February through)."""
+    if rec.wrap_file is not msgspec.UNSET or rec.wrap_line is not msgspec.UNSET \
+            or rec.wrap_sha is not msgspec.UNSET:
+        return False
+    for name in _DATETIMES:
+        value = getattr(rec, name)
+        if value is None:
+            continue
+        if _DATETIME.fullmatch(value) is None:
+            return False
+        if not ("01" <= value[5:7] <= "12" and "01" <= value[8:10] <= "28"):
+            try:
+                datetime.fromisoformat(value)  # the pattern cannot see 30 February
+            except ValueError:
+                return False
+    return True
+
+
+def check_line(raw: bytes) -> Any | None:
+    """The record if the mirror accepts the line, else None (pydantic decides)."""
+    try:
+        rec = DECODER.decode(raw)
+    except DecodeErrors:
+        return None
+    return rec if accepted(rec) else None
