@@ -16,6 +16,9 @@ from jarri.rebuild.columns import RECORD_FIELDS, read_json_columns
 
 # Runs per page of runs/ (one model x task per page); 00_runs.sql numbers the pages.
 PAGE_SIZE = 250
+# DuckDB's own budget; with Python's share the rebuild of a million runs stays under 2 GiB
+# (perf/rebuild_scaling.py measures it). Beyond it DuckDB spills to the temp folder.
+MEMORY_LIMIT = "1400MB"
 # An empty relation of the reader's shape, for a rebuild without any valid record.
 EMPTY = ", ".join(f'NULL::{v} AS "{k}"' for k, v in {
     **RECORD_FIELDS, "wrap_file": "VARCHAR", "wrap_line": "BIGINT", "wrap_sha": "VARCHAR"}.items())
@@ -40,11 +43,15 @@ def _source(row_files: list[Path]) -> str:
 
 class Analysis:
     def __init__(self, row_files: list[Path], *, threads: int | None = None,
-                 memory_limit: str = "1GB", temp_dir: Path | None = None) -> None:
+                 memory_limit: str = MEMORY_LIMIT, temp_dir: Path | None = None) -> None:
         self.con = duckdb.connect(":memory:")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        # Every query orders its output explicitly, so DuckDB need not keep insertion order
+        # (which costs memory on a million rows); no progress bar on the user's terminal.
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET enable_progress_bar = false")
         if temp_dir is not None:
             self.con.execute(f"SET temp_directory = '{temp_dir.as_posix()}'")
         try:
