@@ -9,10 +9,10 @@ within 64 bits. A line it refuses goes to pydantic, which has the last word (see
 rebuild/reader.py). A property test holds the promise: what the mirror accepts, pydantic
 accepts with the same values.
 
-DuckDB reads the accepted records re-encoded by msgspec, with the line's origin in the
-WRAP_FIELDS: every field present, defaults filled in as pydantic fills them, and each key
-once (in a line with a repeated key, pydantic and msgspec keep the last value; DuckDB would
-read the first).
+DuckDB reads the accepted records re-encoded by msgspec (``kept``): the fields the rebuild
+keeps, defaults filled in as pydantic fills them, each key once (in a line with a repeated
+key, pydantic and msgspec keep the last value; DuckDB would read the first), and the line's
+origin.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import types
 import typing
 from datetime import datetime
 from functools import cache
+from operator import itemgetter
 from typing import Annotated, Any, Literal, Union
 
 import annotated_types
@@ -30,6 +31,7 @@ from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo
 
 from jarri.ledger.record import RunRecord
+from jarri.rebuild.columns import RECORD_FIELDS
 
 INT64 = (-(2**63), 2**63 - 1)  # what DuckDB's BIGINT holds
 # The ISO 8601 form the ledger writer produces (datetime.isoformat() of an aware time).
@@ -99,23 +101,13 @@ def _default(info: FieldInfo) -> Any:
     return info.default
 
 
-# Where a record line came from, carried in the line DuckDB reads. A ledger line that has
-# one of these keys is not a valid record (pydantic forbids extra keys): ``accepted`` sends
-# it to pydantic.
-WRAP_FIELDS = ("wrap_file", "wrap_line", "wrap_sha")
-
-
 @cache
-def struct_for(model: type[BaseModel], wrapped: bool = False) -> Any:
-    """A msgspec Struct mirroring ``model`` (unknown keys refused); ``wrapped`` adds the
-    WRAP_FIELDS, unset unless the rebuild sets them."""
+def struct_for(model: type[BaseModel]) -> Any:
+    """A msgspec Struct mirroring ``model`` (unknown keys refused)."""
     fields: list[Any] = []
     for name, info in model.model_fields.items():
         typ = _mirror(info.annotation, info)
         fields.append((name, typ) if info.is_required() else (name, typ, _default(info)))
-    if wrapped:
-        fields += [(n, t | msgspec.UnsetType, msgspec.UNSET)
-                   for n, t in zip(WRAP_FIELDS, (str, int, str), strict=True)]
     # gc=False: a million short-lived records would otherwise keep the cycle collector
     # busy; they hold no reference cycles.
     return msgspec.defstruct(f"{model.__name__}Mirror", fields, kw_only=True,
@@ -127,18 +119,39 @@ def _datetime_fields(model: type[BaseModel]) -> tuple[str, ...]:
                  if AwareDatetime in (f.annotation, *typing.get_args(f.annotation)))
 
 
-DECODER = msgspec.json.Decoder(struct_for(RunRecord, True))
+MIRROR = struct_for(RunRecord)
+DECODER = msgspec.json.Decoder(MIRROR)
 ENCODER = msgspec.json.Encoder()
 _DATETIMES = _datetime_fields(RunRecord)
 DecodeErrors = (msgspec.MsgspecError, ValueError)  # invalid UTF-8 raises UnicodeDecodeError
 
+# What DuckDB reads of a record: where the line came from (WRAP_FIELDS: ledger, line, sha256
+# of the line), then the fields the rebuild keeps (rebuild/columns.py), those whose value is
+# null left out (DuckDB reads an absent key as null). Built from the record's values in one
+# C call (astuple + itemgetter), cheaper than encoding the whole record.
+WRAP_FIELDS = ("wrap_file", "wrap_line", "wrap_sha")
+_NULL_DEFAULT = {n for n, f in RunRecord.model_fields.items()
+                 if not f.is_required() and f.default is None and f.default_factory is None}
+_KEPT_ORDER = ([n for n in MIRROR.__struct_fields__ if n in RECORD_FIELDS
+                and n not in _NULL_DEFAULT]
+               + [n for n in MIRROR.__struct_fields__ if n in RECORD_FIELDS
+                  and n in _NULL_DEFAULT])
+KeptRecord = msgspec.defstruct(
+    "KeptRecord", [(n, object) for n in WRAP_FIELDS]
+    + [(n, object) if n not in _NULL_DEFAULT else (n, object, None) for n in _KEPT_ORDER],
+    omit_defaults=True, gc=False)
+_KEPT_VALUES = itemgetter(*(MIRROR.__struct_fields__.index(n) for n in _KEPT_ORDER))
+_astuple = msgspec.structs.astuple
+
+
+def kept(rec: Any, ledger: str, line: int, sha_hex: str) -> Any:
+    """The record as DuckDB reads it (see KeptRecord)."""
+    return KeptRecord(ledger, line, sha_hex, *_KEPT_VALUES(_astuple(rec)))
+
 
 def accepted(rec: Any) -> bool:
-    """What the Struct cannot say itself: no wrap key in the ledger line, and real dates
-    (the pattern lets 30 February through)."""
-    if rec.wrap_file is not msgspec.UNSET or rec.wrap_line is not msgspec.UNSET \
-            or rec.wrap_sha is not msgspec.UNSET:
-        return False
+    """What the Struct cannot say itself: real dates in the writer's form (the pattern lets
+    30 February through)."""
     for name in _DATETIMES:
         value = getattr(rec, name)
         if value is None:

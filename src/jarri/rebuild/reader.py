@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from jarri.ledger.reader import MAX_LINE_BYTES, Quarantined, parse_line
 from jarri.ledger.record import RunRecord
 from jarri.rebuild import fast_record, upstream
+from jarri.rebuild.fast_record import kept
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, one process is faster than a pool
 UNIT_BYTES = 32 * 1024 * 1024
@@ -154,18 +155,18 @@ def read_unit(unit: Unit, out_path: str) -> UnitResult:
             recs = _whole_block(block, lines, terminated)
             if recs is not None:
                 n = res.lines
+                rows = []
                 for rec, raw in zip(recs, lines, strict=True):
                     n += 1
                     digest = sha(raw)
                     res.seen.add(digest.digest())
-                    rec.wrap_file, rec.wrap_line, rec.wrap_sha = unit.name, n, \
-                        digest.hexdigest()
+                    rows.append(kept(rec, unit.name, n, digest.hexdigest()))
                 res.read += len(recs)
             else:
-                recs = _line_by_line(unit, res, lines, terminated)
+                rows = _line_by_line(unit, res, lines, terminated)
             res.lines += len(lines)
-            res.valid += len(recs)
-            out.write(fast_record.ENCODER.encode_lines(recs))
+            res.valid += len(rows)
+            out.write(fast_record.ENCODER.encode_lines(rows))
     return res
 
 
@@ -190,8 +191,7 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
             continue
         rec = fast_record.check_line(raw) or canonical_record(raw)
         if rec is not None:
-            rec.wrap_file, rec.wrap_line, rec.wrap_sha = unit.name, n, digest.hexdigest()
-            recs.append(rec)
+            recs.append(kept(rec, unit.name, n, digest.hexdigest()))
             continue
         reason = parse_line(raw)
         if isinstance(reason, RunRecord):
@@ -288,8 +288,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
                     stats.quarantined.append(Quarantined(name, row.line,
                                                          row.reason or BEYOND_64_BITS))
                     continue
-                rec.wrap_file, rec.wrap_line, rec.wrap_sha = name, row.line, h.hexdigest()
-                imported.append(rec)
+                imported.append(kept(rec, name, row.line, h.hexdigest()))
                 stats.rows_valid += 1
                 stats.imported += 1
         out.write(fast_record.ENCODER.encode_lines(imported))

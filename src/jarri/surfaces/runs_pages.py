@@ -31,23 +31,29 @@ def _store_listing(ledger_dir: str) -> set[str]:
 
 
 def load_answers(db: Analysis, root: Path) -> int:
-    """Create the ``answers`` table (run_id, text, origin) from the files that exist."""
+    """Create the ``answers`` table (run_id, text, origin) from the files that exist.
+    Which runs have a stored answer is decided in DuckDB: a million runs without stored
+    answers should not each pass through Python."""
+    sources = [r[0] for r in db.con.execute(
+        "SELECT DISTINCT source_file FROM runs ORDER BY 1").fetchall()]
+    db.con.execute("CREATE TEMP TABLE stored (source_file VARCHAR, sha VARCHAR)")
+    for source_file in sources:
+        listing = sorted(_store_listing(str((root / source_file).parent)))
+        for i in range(0, len(listing), 5000):
+            db.con.executemany("INSERT INTO stored VALUES (?, ?)",
+                               [(source_file, sha) for sha in listing[i:i + 5000]])
     wanted = db.con.execute(
-        "SELECT run_id, source_file, answer_sha256, answer_file FROM runs "
-        "WHERE answer_sha256 IS NOT NULL OR answer_file IS NOT NULL").fetchall()
-    listings: dict[str, set[str]] = {}
-    dirs: dict[str, str] = {}
+        "SELECT r.run_id, r.source_file, r.answer_sha256, r.answer_file FROM runs r "
+        "LEFT JOIN stored s ON s.source_file = r.source_file AND s.sha = r.answer_sha256 "
+        "WHERE s.sha IS NOT NULL OR (r.answer_sha256 IS NULL AND r.answer_file IS NOT NULL) "
+        "ORDER BY r.run_id").fetchall()
     paths: list[tuple[str, str, str]] = []
     for run_id, source_file, sha, answer_file in wanted:
-        ledger_dir = dirs.get(source_file)
-        if ledger_dir is None:
-            ledger_dir = dirs[source_file] = str((root / source_file).parent)
-            listings[ledger_dir] = _store_listing(ledger_dir)
+        ledger_dir = str((root / source_file).parent)
         if sha:
-            if sha in listings[ledger_dir]:
-                paths.append((run_id, os.path.join(ledger_dir, "outputs", sha[:2],
-                                                   f"{sha}.txt"), STORE))
-        elif answer_file:
+            paths.append((run_id, os.path.join(ledger_dir, "outputs", sha[:2], f"{sha}.txt"),
+                          STORE))
+        else:
             path = os.path.join(ledger_dir, answer_file)
             if os.path.isfile(path):
                 paths.append((run_id, path, ORIGINAL))
