@@ -161,3 +161,15 @@ def test_the_rebuild_uses_refused_but_valid_lines_and_the_last_of_repeated_keys(
     col = page["columns"].index
     assert runs["a-1"][col("prompt_tokens")] == 12
     assert runs["b-1"][col("output_tokens")] == 7
+
+
+def test_an_integer_beyond_64_bits_is_quarantined_with_that_reason(tmp_path: Path) -> None:
+    big = json.dumps({**BASE, "prompt_tokens": 2**64}, separators=(",", ":"))
+    RunRecord.model_validate_json(big)  # pydantic's ints have no bound; DuckDB's BIGINT has
+    ledger = tmp_path / "benchmarks" / "smoke_v1" / "llm_benchmark_runs.jsonl"
+    ledger.parent.mkdir(parents=True)
+    ledger.write_text(big + "\n" + json.dumps(BASE) + "\n")
+    result = rebuild(Workspace(tmp_path))
+    assert result.rows_used == 1 and result.rows_quarantined == 1
+    (q,) = result.quarantined
+    assert q.line == 1 and "64-bit" in q.reason

@@ -8,14 +8,16 @@ swapped in at the end, so a reader never sees half a rebuild and stale pages nev
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 DECIMALS = 6
 
@@ -42,12 +44,14 @@ def clean(obj: Any) -> Any:
     return obj
 
 
+# Sorted keys, compact, UTF-8; msgspec writes the shortest text that reads back as the same
+# float, and a NaN or Infinity (never meant to reach a surface) as null.
+_ENCODER = msgspec.json.Encoder(order="sorted", decimal_format="number")
+
+
 def dumps(obj: Any, *, rounded: bool = False) -> bytes:
-    """``rounded``: every float in ``obj`` is already rounded (skips the slow walk); NaN or
-    Infinity still raise."""
-    text = json.dumps(obj if rounded else clean(obj), sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":"), allow_nan=False)
-    return (text + "\n").encode("utf-8")
+    """``rounded``: every float in ``obj`` is already rounded (skips the slow walk)."""
+    return _ENCODER.encode(obj if rounded else clean(obj)) + b"\n"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,11 @@ class SurfaceWriter:
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
         self.files: list[WrittenFile] = []
+        # Creating a file costs the kernel far more than writing it; a few threads create
+        # them side by side (the GIL is released in open and write).
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="surface-writer")
+        self._pending: list[Future[int]] = []
+        self._dirs: set[Path] = set()
 
     def write(self, rel: str, obj: Any, description: str, *, rounded: bool = False) -> None:
         self.write_raw(rel, dumps(obj, rounded=rounded), description)
@@ -73,10 +82,20 @@ class SurfaceWriter:
     def write_raw(self, rel: str, data: bytes, description: str) -> None:
         """Bytes already in the surface format (used for the run pages DuckDB renders)."""
         target = self.staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        if target.parent not in self._dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(target.parent)
+        self._pending.append(self._pool.submit(target.write_bytes, data))
         self.files.append(WrittenFile(rel, len(data), hashlib.sha256(data).hexdigest(),
                                       description))
+        if len(self._pending) > 256:
+            self._wait()
+
+    def _wait(self) -> None:
+        """Every submitted write done (the first failure is raised here)."""
+        pending, self._pending = self._pending, []
+        for f in pending:
+            f.result()
 
     def output_digest(self) -> str:
         h = hashlib.sha256()
@@ -86,6 +105,8 @@ class SurfaceWriter:
 
     def commit(self) -> None:
         """Swap the staging folder in for the old data folder."""
+        self._wait()
+        self._pool.shutdown()
         old = self.final.with_name(f".{self.final.name}.old-{os.getpid()}")
         if self.final.exists():
             os.replace(self.final, old)
@@ -94,4 +115,5 @@ class SurfaceWriter:
             shutil.rmtree(old)
 
     def abort(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
         shutil.rmtree(self.staging, ignore_errors=True)
