@@ -110,7 +110,7 @@ def _blocks(fh: Any, start: int, end: int) -> Iterator[bytes]:
     Small blocks: the allocator reuses them, where fresh large buffers cost page faults."""
     fh.seek(start)
     left = end - start
-    carry = b""
+    carry: list[bytes] = []  # the start of a line longer than a block
     while left > 0:
         chunk = fh.read(min(BLOCK_BYTES, left))
         if not chunk:
@@ -118,12 +118,12 @@ def _blocks(fh: Any, start: int, end: int) -> Iterator[bytes]:
         left -= len(chunk)
         cut = len(chunk) if left <= 0 else chunk.rfind(b"\n") + 1
         if cut == 0:
-            carry += chunk  # a line longer than a block
+            carry.append(chunk)
             continue
-        yield carry + chunk[:cut]
-        carry = chunk[cut:]
+        yield b"".join([*carry, chunk[:cut]])
+        carry = [chunk[cut:]] if cut < len(chunk) else []
     if carry:
-        yield carry
+        yield b"".join(carry)
 
 
 def _whole_block(block: bytes, lines: list[bytes], terminated: bool) -> list[Any] | None:

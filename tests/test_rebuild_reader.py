@@ -1,0 +1,48 @@
+"""The rebuild reader's blocks and line numbering, whatever the block size."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from factories import make_record
+from jarri.rebuild import reader
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=40).map(lambda b: b.replace(b"\n", b"")), max_size=30),
+       st.booleans(), st.integers(1, 64))
+def test_blocks_are_whole_lines_and_lose_nothing(lines: list[bytes], terminated: bool,
+                                                 block: int) -> None:
+    data = b"\n".join(lines) + (b"\n" if terminated and lines else b"")
+    old = reader.BLOCK_BYTES
+    reader.BLOCK_BYTES = block
+    try:
+        with tempfile.TemporaryFile() as fh:
+            fh.write(data)
+            blocks = list(reader._blocks(fh, 0, len(data)))
+    finally:
+        reader.BLOCK_BYTES = old
+    assert b"".join(blocks) == data
+    assert all(b.endswith(b"\n") for b in blocks[:-1])
+
+
+@pytest.mark.parametrize("block", [64, 700, 1 << 20])
+def test_line_numbers_do_not_depend_on_the_block_size(tmp_path: Path, block: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Valid lines, a blank line, a bad line and a line longer than a block."""
+    good = [make_record(i).to_line().rstrip(b"\n") for i in range(4)]
+    body = [good[0], b"", good[1], b"{not json", good[2], b"x" * 2000, good[3]]
+    ledger = tmp_path / "l.jsonl"
+    ledger.write_bytes(b"\n".join(body) + b"\n")
+    monkeypatch.setattr(reader, "BLOCK_BYTES", block)
+    stats = reader.read_ledgers([ledger], tmp_path, root=tmp_path)
+    assert stats.lines_read == 6 and stats.rows_valid == 4
+    assert [(q.file, q.line) for q in stats.quarantined] == [("l.jsonl", 4), ("l.jsonl", 6)]
+    rows = [json.loads(x) for f in stats.row_files for x in f.read_bytes().splitlines()]
+    assert sorted(r["wrap_line"] for r in rows) == [1, 3, 5, 7]
