@@ -213,6 +213,12 @@ def test_cli_summary_and_run_me(tmp_path: Path) -> None:
     assert "5 rows read, 5 used, 0 quarantined" in r.stdout
     assert "2 model(s), 2 task(s), 2 GPU(s), 3 power level(s)" in r.stdout
     assert "digest  source" in r.stdout and (tmp_path / "benchmark_ui/index.html").exists()
+    # progress goes to stderr, one line per phase when stderr is not a terminal
+    assert [x for x in r.stderr.splitlines() if x.startswith("rebuild: ")] == [
+        "rebuild: reading ledgers ...", "rebuild: loading into DuckDB ...",
+        "rebuild: computing surfaces ...", "rebuild: writing run pages ..."]
+    quiet = run_jarri("rebuild", "-q", "-w", str(tmp_path))
+    assert quiet.returncode == 0 and "rebuild: " not in quiet.stderr
 
 
 def _valid_line() -> bytes:

@@ -7,11 +7,23 @@ from importlib import resources
 from pathlib import Path
 
 import click
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
-from jarri.commands.console import out
+from jarri.commands.console import err, out
 from jarri.paths import Workspace
 from jarri.surfaces.build import RebuildResult
 from jarri.surfaces.build import rebuild as run_rebuild
+
+
+def _quiet(phase: str, done: int, total: int) -> None:
+    return None
 
 
 def install_ui(ws: Workspace) -> None:
@@ -20,6 +32,36 @@ def install_ui(ws: Workspace) -> None:
     ws.ui.mkdir(parents=True, exist_ok=True)
     shutil.copytree(src, ws.ui, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+
+
+class RebuildProgress:
+    """A bar per phase on a terminal (cleared at the end); elsewhere one line per phase."""
+
+    def __init__(self) -> None:
+        self.interactive = err.is_terminal
+        self._bar: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+        self._phase = ""
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if not self.interactive:
+            if phase != self._phase:
+                err.print(f"rebuild: {phase} ...", markup=False)
+            self._phase = phase
+            return
+        if self._bar is None:
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 TaskProgressColumn(), TimeElapsedColumn(), console=err,
+                                 transient=True)
+            self._bar.start()
+        if phase not in self._tasks:
+            self._tasks[phase] = self._bar.add_task(phase, total=max(total, 1))
+        self._bar.update(self._tasks[phase], completed=done, total=max(total, 1))
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
 
 
 def print_summary(r: RebuildResult, quiet: bool) -> None:
@@ -65,8 +107,13 @@ def rebuild(workspace: Path, extra: tuple[Path, ...], imports: tuple[Path, ...],
     the rebuild never stops on them. The same inputs always give byte-identical files.
     """
     ws = Workspace(workspace)
-    result = run_rebuild(ws, extra_ledgers=extra, import_paths=imports, suite_dirs=suite_dirs,
-                         threads=threads)
+    progress = RebuildProgress()
+    try:
+        result = run_rebuild(ws, extra_ledgers=extra, import_paths=imports,
+                             suite_dirs=suite_dirs, threads=threads,
+                             progress=_quiet if quiet else progress)
+    finally:
+        progress.stop()
     install_ui(ws)
     print_summary(result, quiet)
     out.print(f"ui      open it with: cd {ws.ui} && python3 -m http.server 8000   "

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from hashlib import sha256
@@ -235,8 +235,22 @@ def plan_units(paths: list[Path], root: Path | None, split: bool) -> list[Unit]:
     return units
 
 
+def _tracked(results: Iterable[UnitResult], units: list[Unit],
+             on_progress: Callable[[int, int], None] | None) -> list[UnitResult]:
+    """Collect the units' results in order, reporting (bytes read, bytes in all)."""
+    total = sum(u.end - u.start for u in units)
+    done, out = 0, []
+    for unit, res in zip(units, results, strict=True):
+        out.append(res)
+        done += unit.end - unit.start
+        if on_progress is not None:
+            on_progress(done, total)
+    return out
+
+
 def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None,
-                 workers: int | None = None) -> ReadStats:
+                 workers: int | None = None,
+                 on_progress: Callable[[int, int], None] | None = None) -> ReadStats:
     """Validate every line of every ledger; valid lines go to NDJSON files in ``work_dir``.
 
     The digest and the distinct counts depend only on the *set* of line contents, so
@@ -251,9 +265,10 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
     outs = [str(work_dir / f"rows_{u.index:05d}.ndjson") for u in units]
     if parallel:
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            results = list(pool.map(read_unit, units, outs))
+            results = _tracked(pool.map(read_unit, units, outs), units, on_progress)
     else:
-        results = [read_unit(u, o) for u, o in zip(units, outs, strict=True)]
+        results = _tracked((read_unit(u, o) for u, o in zip(units, outs, strict=True)), units,
+                           on_progress)
 
     seen: set[bytes] = set()
     bad: set[bytes] = set()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,25 +70,37 @@ def _import_ledgers(paths: Sequence[Path]) -> list[Path]:
     return found
 
 
+# Progress: (phase, done, total); phases in order: "reading ledgers" (bytes), "loading into
+# DuckDB", "computing surfaces", "writing run pages" (pages).
+ProgressFn = Callable[[str, int, int], None]
+
+
+def _silent(phase: str, done: int, total: int) -> None:
+    return None
+
+
 def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
             import_paths: Sequence[Path] = (), suite_dirs: Sequence[Path] = (),
-            threads: int | None = None) -> RebuildResult:
+            threads: int | None = None, progress: ProgressFn = _silent) -> RebuildResult:
     t0 = time.perf_counter()
     ledgers = [*ws.ledgers(), *extra_ledgers, *_import_ledgers(import_paths)]
     # Experiment folders beside the ledgers (the original layout) feed the task registry.
     ledger_dirs = sorted({p.parent for p in ledgers if (p.parent / "manifest.json").is_file()
                           or (p.parent / "experiment.toml").is_file()})
     with tempfile.TemporaryDirectory(prefix="jarri-rebuild-") as tmp:
-        stats = read_ledgers(ledgers, Path(tmp), root=ws.root, workers=threads)
+        stats = read_ledgers(ledgers, Path(tmp), root=ws.root, workers=threads,
+                             on_progress=lambda d, t: progress("reading ledgers", d, t))
+        progress("loading into DuckDB", 0, 1)
         db = Analysis(stats.row_files, threads=threads, temp_dir=Path(tmp))
+        progress("loading into DuckDB", 1, 1)
         try:
-            return _write_all(db, ws, stats, list(suite_dirs), ledger_dirs, t0)
+            return _write_all(db, ws, stats, list(suite_dirs), ledger_dirs, t0, progress)
         finally:
             db.close()
 
 
 def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[Path],
-               ledger_dirs: list[Path], t0: float) -> RebuildResult:
+               ledger_dirs: list[Path], t0: float, progress: ProgressFn) -> RebuildResult:
     distinct_valid = db.scalar("SELECT distinct_valid FROM counts")
     valid = db.scalar("SELECT valid FROM counts")
     used = db.scalar("SELECT count(*) FROM runs")
@@ -109,11 +121,13 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
 
     w = SurfaceWriter(ws.ui_data)
     try:
+        progress("computing surfaces", 0, 1)
         _core(db, w, envelope, suite_dirs, ledger_dirs)
         _failures(db, w, envelope)
         _registries_and_verification(db, w, envelope, stats, source)
-        runs_pages.write_pages(db, ws.root, w.write_raw, w.write,
-                               envelope)
+        progress("computing surfaces", 1, 1)
+        runs_pages.write_pages(db, ws.root, w.write_raw, w.write, envelope,
+                               lambda d, t: progress("writing run pages", d, t))
         index = [{"file": f.path, "bytes": f.bytes, "sha256": f.sha256,
                   "description": f.description} for f in sorted(w.files, key=lambda f: f.path)]
         w.write("data_index.json", envelope("data_index", index,

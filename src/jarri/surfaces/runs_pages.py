@@ -83,7 +83,8 @@ def _columns(db: Analysis) -> list[str]:
 def write_pages(db: Analysis, root: Path,
                 write_raw: Callable[[str, bytes, str], None],
                 write: Callable[[str, Any, str], None],
-                envelope: Callable[..., dict[str, Any]]) -> None:
+                envelope: Callable[..., dict[str, Any]],
+                on_progress: Callable[[int, int], None] | None = None) -> None:
     load_answers(db, root)
     pages = db.con.execute("SELECT page_no, any_value(model), any_value(task_key), count(*) "
                            "FROM runs GROUP BY page_no ORDER BY page_no").fetchall()
@@ -102,6 +103,8 @@ def write_pages(db: Analysis, root: Path,
         write_raw(f"runs/page_{page_no:06d}.json", body.encode("utf-8"),
                   "run records (one model x task): a list of values per run, named by "
                   "columns")
+        if on_progress is not None and (page_no % 50 == 0 or page_no == len(pages)):
+            on_progress(page_no, len(pages))
 
     # Values only, named once per page by "columns": the key names would be half the bytes
     # of a million runs.
