@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from factories import make_record
+from jarri.analysis.database import Analysis
 from jarri.rebuild import reader
 
 
@@ -46,3 +47,20 @@ def test_line_numbers_do_not_depend_on_the_block_size(tmp_path: Path, block: int
     assert [(q.file, q.line) for q in stats.quarantined] == [("l.jsonl", 4), ("l.jsonl", 6)]
     rows = [json.loads(x) for f in stats.row_files for x in f.read_bytes().splitlines()]
     assert sorted(r["wrap_line"] for r in rows) == [1, 3, 5, 7]
+
+
+def test_source_lines_are_real_line_numbers_when_the_ledger_is_split(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [make_record(i, run_id=f"r{i:03d}-1") for i in range(40)]
+    ledger = tmp_path / "l.jsonl"
+    ledger.write_bytes(b"\n" + b"".join(r.to_line() for r in records))  # line 1 is blank
+    monkeypatch.setattr(reader, "UNIT_BYTES", 3000)  # several units, read by 2 workers
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    stats = reader.read_ledgers([ledger], tmp_path, root=tmp_path, workers=2)
+    assert len(stats.line_bases) > 3
+    db = Analysis(stats.row_files, line_bases=stats.line_bases, temp_dir=tmp_path)
+    try:
+        lines = dict(db.con.execute("SELECT run_id, source_line FROM runs").fetchall())
+    finally:
+        db.close()
+    assert lines == {f"r{i:03d}-1": i + 2 for i in range(40)}

@@ -12,7 +12,7 @@ import duckdb
 
 from jarri.analysis.metrics import select_list
 from jarri.errors import JarriError
-from jarri.rebuild.columns import RECORD_FIELDS, read_json_columns
+from jarri.rebuild.columns import RECORD_FIELDS, WRAP_COLUMNS, read_json_columns
 
 # Runs per page of runs/ (one model x task per page); 00_runs.sql numbers the pages.
 PAGE_SIZE = 250
@@ -20,8 +20,7 @@ PAGE_SIZE = 250
 # (perf/rebuild_scaling.py measures it). Beyond it DuckDB spills to the temp folder.
 MEMORY_LIMIT = "1400MB"
 # An empty relation of the reader's shape, for a rebuild without any valid record.
-EMPTY = ", ".join(f'NULL::{v} AS "{k}"' for k, v in {
-    **RECORD_FIELDS, "wrap_file": "VARCHAR", "wrap_line": "BIGINT", "wrap_sha": "VARCHAR"}.items())
+EMPTY = ", ".join(f'NULL::{v} AS "{k}"' for k, v in {**RECORD_FIELDS, **WRAP_COLUMNS}.items())
 
 
 class AnalysisError(JarriError):
@@ -42,7 +41,8 @@ def _source(row_files: list[Path]) -> str:
 
 
 class Analysis:
-    def __init__(self, row_files: list[Path], *, threads: int | None = None,
+    def __init__(self, row_files: list[Path], *, line_bases: list[int] | None = None,
+                 threads: int | None = None,
                  memory_limit: str = MEMORY_LIMIT, temp_dir: Path | None = None) -> None:
         self.con = duckdb.connect(":memory:")
         if threads:
@@ -55,7 +55,9 @@ class Analysis:
         if temp_dir is not None:
             self.con.execute(f"SET temp_directory = '{temp_dir.as_posix()}'")
         try:
-            load = Template(sql_text("00_load")).substitute(source=_source(row_files))
+            bases = "[" + ", ".join(str(b) for b in (line_bases or [0])) + "]::BIGINT[]"
+            load = Template(sql_text("00_load")).substitute(source=_source(row_files),
+                                                            line_bases=f"({bases})")
             self.con.execute(load)
             self.con.execute(Template(sql_text("00_runs")).substitute(page_size=PAGE_SIZE))
         except duckdb.Error as exc:

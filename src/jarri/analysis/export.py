@@ -23,7 +23,8 @@ def export_runs(ws: Workspace, out: Path, fmt: str, *, extra_ledgers: Sequence[P
     with tempfile.TemporaryDirectory(prefix="jarri-export-") as tmp:
         stats = read_ledgers([*ws.ledgers(), *extra_ledgers], Path(tmp), root=ws.root,
                              workers=threads)
-        db = Analysis(stats.row_files, threads=threads, temp_dir=Path(tmp))
+        db = Analysis(stats.row_files, line_bases=stats.line_bases, threads=threads,
+                      temp_dir=Path(tmp))
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             part = out.with_name(f".{out.name}.{os.getpid()}.tmp")

@@ -1,8 +1,8 @@
 """What DuckDB reads of each validated record, and the energy policy.
 
-The reader writes every validated record with its origin (wrap_file, wrap_line, wrap_sha:
-ledger, line, sha256 of the line); DuckDB reads those lines with the record fields below
-declared (other keys are ignored), and
+The reader writes every validated record with its origin (wrap_file, wrap_unit, wrap_line,
+wrap_sha: ledger, reader unit, line within it, sha256 of the line); DuckDB reads those lines
+with the record fields below declared (other keys are ignored), and
 ``analysis/sql/00_load.sql`` derives the normalised run table from them in SQL: exact integer
 quantities (milli-joules, micro-seconds, micro-points), the GPU key, the energy policy.
 """
@@ -36,6 +36,10 @@ RECORD_FIELDS: dict[str, str] = {
     "extracted_answer": "VARCHAR",
 }
 
+# Where each line came from (rebuild/fast_record.py: WRAP_FIELDS).
+WRAP_COLUMNS = {"wrap_file": "VARCHAR", "wrap_unit": "BIGINT", "wrap_line": "BIGINT",
+                "wrap_sha": "VARCHAR"}
+
 ENERGY_POLICY = {
     "energy_counted_when": "energy_confidence is high, medium or low, energy_net_j is not "
                            "null, and residency is full_gpu (or unknown on backends that "
@@ -49,6 +53,5 @@ ENERGY_POLICY = {
 def read_json_columns() -> str:
     """The ``columns = {...}`` argument of DuckDB's read_json for the reader's lines: the
     record fields above plus where each line came from (rebuild/fast_record.py)."""
-    cols = {**RECORD_FIELDS, "wrap_file": "VARCHAR", "wrap_line": "BIGINT",
-            "wrap_sha": "VARCHAR"}
+    cols = {**RECORD_FIELDS, **WRAP_COLUMNS}
     return "{" + ", ".join(f"'{k}': '{v}'" for k, v in cols.items()) + "}"

@@ -46,6 +46,10 @@ class ReadStats:
     distinct_quarantined: int = 0
     digest: str = ""               # order-independent: sha256 over the sorted line hashes
     row_files: list[Path] = field(default_factory=list)
+    # Per reader unit, the number of lines of its ledger before it (DuckDB adds it to the
+    # line counted within the unit); the last entry (0) is for imported rows, whose line
+    # numbers are already absolute.
+    line_bases: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def read_unit(unit: Unit, out_path: str) -> UnitResult:
                     n += 1
                     digest = sha(raw)
                     res.seen.add(digest.digest())
-                    rows.append(kept(rec, unit.name, n, digest.hexdigest()))
+                    rows.append(kept(rec, unit.name, unit.index, n, digest.hexdigest()))
                 res.read += len(recs)
             else:
                 rows = _line_by_line(unit, res, lines, terminated)
@@ -191,7 +195,7 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
             continue
         rec = fast_record.check_line(raw) or canonical_record(raw)
         if rec is not None:
-            recs.append(kept(rec, unit.name, n, digest.hexdigest()))
+            recs.append(kept(rec, unit.name, unit.index, n, digest.hexdigest()))
             continue
         reason = parse_line(raw)
         if isinstance(reason, RunRecord):
@@ -277,6 +281,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
     for unit, res in zip(units, results, strict=True):
         base = offset.get(unit.path, 0)
         offset[unit.path] = base + res.lines
+        stats.line_bases.append(base)
         stats.lines_read += res.read
         stats.rows_valid += res.valid
         seen |= res.seen
@@ -303,7 +308,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
                     stats.quarantined.append(Quarantined(name, row.line,
                                                          row.reason or BEYOND_64_BITS))
                     continue
-                imported.append(kept(rec, name, row.line, h.hexdigest()))
+                imported.append(kept(rec, name, len(units), row.line, h.hexdigest()))
                 stats.rows_valid += 1
                 stats.imported += 1
         out.write(fast_record.ENCODER.encode_lines(imported))
@@ -311,6 +316,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
     stats.row_files = [Path(o) for o in outs if os.path.getsize(o) > 0]
     if extra.stat().st_size > 0:
         stats.row_files.append(extra)
+    stats.line_bases.append(0)  # the imported rows
     stats.distinct_lines = len(seen)
     stats.distinct_quarantined = len(bad)
     stats.digest = hashlib.sha256(b"".join(sorted(seen))).hexdigest()

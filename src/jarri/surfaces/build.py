@@ -91,7 +91,8 @@ def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
         stats = read_ledgers(ledgers, Path(tmp), root=ws.root, workers=threads,
                              on_progress=lambda d, t: progress("reading ledgers", d, t))
         progress("loading into DuckDB", 0, 1)
-        db = Analysis(stats.row_files, threads=threads, temp_dir=Path(tmp))
+        db = Analysis(stats.row_files, line_bases=stats.line_bases, threads=threads,
+                      temp_dir=Path(tmp))
         progress("loading into DuckDB", 1, 1)
         try:
             return _write_all(db, ws, stats, list(suite_dirs), ledger_dirs, t0, progress)
