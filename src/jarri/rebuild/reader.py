@@ -2,8 +2,8 @@
 
 Each line is checked by the fast strict mirror of the record schema (rebuild/fast_record.py);
 a line it refuses goes to pydantic (ledger/record.py), which decides. A valid record is
-written, with only the fields the rebuild keeps, as ``{"f": ledger, "l": line, "h": sha256,
-"r": <record>}`` into an NDJSON file that DuckDB reads with declared types
+written with only the fields the rebuild keeps, and where it came from (ledger, line,
+sha256 of the line), into an NDJSON file that DuckDB reads with declared types
 (rebuild/columns.py). Rows of the original project go through the importer, which needs the
 whole file (report sharing).
 
@@ -131,7 +131,7 @@ def _blocks(fh: Any, start: int, end: int) -> Iterator[bytes]:
         yield b"".join(carry)
 
 
-def _whole_block(block: bytes, lines: list[bytes], terminated: bool) -> list[Any] | None:
+def _whole_block(block: bytes, lines: list[bytes]) -> list[Any] | None:
     """The mirror records of a block in one call, when every line is a valid record (the
     common case); None when any line needs a closer look."""
     # Every line must start with "{": decode_lines skips blank lines and does not care how
@@ -150,20 +150,19 @@ def _whole_block(block: bytes, lines: list[bytes], terminated: bool) -> list[Any
 def read_unit(unit: Unit, out_path: str) -> UnitResult:
     """Validate the lines of one byte range; valid ones are appended to ``out_path``."""
     res = UnitResult(unit.index)
-    sha = hashlib.sha256
     with open(unit.path, "rb") as fh, open(out_path, "ab") as out:
         for block in _blocks(fh, unit.start, unit.end):
             lines = block.split(b"\n")
             terminated = lines[-1] == b""
             if terminated:
                 lines.pop()
-            recs = _whole_block(block, lines, terminated)
+            recs = _whole_block(block, lines)
             if recs is not None:
                 n = res.lines
                 rows = []
                 for rec, raw in zip(recs, lines, strict=True):
                     n += 1
-                    digest = sha(raw)
+                    digest = sha256(raw)
                     res.seen.add(digest.digest())
                     rows.append(kept(rec, unit.name, unit.index, n, digest.hexdigest()))
                 res.read += len(recs)
@@ -180,7 +179,9 @@ def read_unit(unit: Unit, out_path: str) -> UnitResult:
 
 def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
                   terminated: bool) -> list[Any]:
-    recs = []
+    """The lines of a block one at a time: blank lines, oversized lines, lines the mirror
+    refuses (pydantic decides), the original project's rows (kept for the importer)."""
+    rows = []
     n = res.lines
     for raw in lines:
         n += 1
@@ -199,7 +200,7 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
             continue
         rec = fast_record.check_line(raw) or canonical_record(raw)
         if rec is not None:
-            recs.append(kept(rec, unit.name, unit.index, n, digest.hexdigest()))
+            rows.append(kept(rec, unit.name, unit.index, n, digest.hexdigest()))
             continue
         reason = parse_line(raw)
         if isinstance(reason, RunRecord):
@@ -212,7 +213,7 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
             reason = f"torn final line (a write was interrupted): {reason}"
         res.bad.add(h)
         res.quarantined.append((n, reason))
-    return recs
+    return rows
 
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:
