@@ -16,15 +16,20 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "src" / "jarri" / "suites"
 
+# One answer protocol per family (docs/evaluators.md): stated in every prompt of the family,
+# checked by the evaluator as format discipline, apart from correctness.
 FORMAT = {
-    "fact": "Reply with the answer only, on the first line.",
-    "prose": "Reply with the text only.",
-    "math": "Reply on the first line with the number (and its unit if asked).",
-    "knowledge": "Reply with one line per question: exactly one of yes, no, cannot be "
-                 "determined.",
-    "language": "Reply with one JSON object only.",
-    "coding": "Reply with one Python code block only.",
+    "fact": "End your reply with a final line of the form `Answer: <your answer>`.",
+    "prose": "Reply with the text only: no title, no introduction, no closing remark.",
+    "math": "End your reply with a final line of the form `Answer: <number>`, followed by "
+            "its unit if one is asked for.",
+    "knowledge": "End your reply with one final line per question, `Answer: <verdict>` "
+                 "(`Answer 1: ...`, `Answer 2: ...` when there are two questions), each "
+                 "verdict exactly one of yes, no, cannot be determined.",
+    "language": "Reply with one JSON object only (a ```json code block is fine).",
+    "coding": "Reply with one ```python code block only.",
 }
+REVISION = 2  # bumped with the answer protocols and evaluators of version 2
 
 
 def q(text: str) -> str:
@@ -60,6 +65,9 @@ def write(eid: str, revision: int, description: str, tasks: list[dict]) -> None:
                   f"ground_truth_file = {q(gt_file)}", f"evaluator = {q(t['evaluator'])}",
                   f"max_output_tokens = {t.get('cap', 64)}",
                   f"success_definition = {q(t['success'])}"]
+        if t.get("params"):
+            lines.append("evaluator_params = { " + ", ".join(
+                f"{k} = {toml_value(v)}" for k, v in sorted(t["params"].items())) + " }")
         if t.get("modes"):
             lines.append(f"failure_modes = {toml_value(t['modes'])}")
         lines += ["", "[tasks.audit]", f"reference = {q(t['ref'])}"]
@@ -73,60 +81,104 @@ def fact_prose() -> list[dict]:
     F = "fact"
     facts = [
         ("capital_australia", "What is the capital city of Australia?", "exact",
-         {"answer": "Canberra"}, "Canberra", None),
+         {"answer": "Canberra", "distractors": ["Sydney", "Melbourne", "Perth", "Brisbane",
+                                                "Adelaide", "Darwin", "Hobart"]},
+         "Answer: Canberra", None),
         ("symbol_sodium", "What is the chemical symbol of sodium?", "exact",
-         {"answer": "Na"}, "Na", None),
+         {"answer": "Na", "distractors": ["Sd", "Sm", "Sn", "Nd", "Ne", "Nb", "Ka"]},
+         "Answer: Na", None),
         ("author_pride_prejudice", "Who wrote the novel 'Pride and Prejudice'?", "exact",
-         {"answer": "Jane Austen", "aliases": ["Austen"]}, "Jane Austen", None),
+         {"answer": "Jane Austen", "aliases": ["Austen"],
+          "distractors": ["Charlotte Bronte", "Emily Bronte", "Anne Bronte", "Bronte",
+                          "Charles Dickens", "Dickens", "Mary Shelley", "George Eliot"]},
+         "Answer: Jane Austen", None),
         ("largest_planet", "What is the largest planet in the Solar System?", "exact",
-         {"answer": "Jupiter"}, "Jupiter", None),
+         {"answer": "Jupiter", "distractors": ["Saturn", "Earth", "Neptune", "Uranus", "Mars",
+                                               "Venus", "Mercury"]},
+         "Answer: Jupiter", None),
         ("ww2_europe_end", "In which year did the Second World War end in Europe?", "numeric",
-         {"value": 1945}, "1945", None),
+         {"value": 1945}, "Answer: 1945", None),
         ("water_boiling_c", "At sea level, at what temperature in degrees Celsius does pure "
-         "water boil?", "numeric", {"value": 100}, "100", None),
+         "water boil?", "numeric", {"value": 100}, "Answer: 100", None),
         ("photosynthesis_gas", "Which gas do plants take in for photosynthesis?\n"
-         "A) Oxygen\nB) Carbon dioxide\nC) Nitrogen\nD) Helium\nReply with the letter.",
+         "A) Oxygen\nB) Carbon dioxide\nC) Nitrogen\nD) Helium\nThe answer is a letter.",
          "mcq", {"answer": "B", "options": {"A": "Oxygen", "B": "Carbon dioxide",
-                                            "C": "Nitrogen", "D": "Helium"}}, "B", None),
+                                            "C": "Nitrogen", "D": "Helium"}}, "Answer: B", None),
         ("atomic_number_one", "Which element has atomic number 1?\nA) Helium\nB) Hydrogen\n"
-         "C) Lithium\nD) Carbon\nReply with the letter.", "mcq",
+         "C) Lithium\nD) Carbon\nThe answer is a letter.", "mcq",
          {"answer": "B", "options": {"A": "Helium", "B": "Hydrogen", "C": "Lithium",
-                                     "D": "Carbon"}}, "B", None),
+                                     "D": "Carbon"}}, "Answer: B", None),
         ("primary_colours_light", "Name the three primary colours of light.", "facts",
-         {"required": ["red", "green", "blue"], "forbidden": ["yellow"]},
-         "Red, green and blue.", "Red and blue."),
+         {"required": ["red", "green", "blue"],
+          "forbidden": ["yellow", "orange", "purple", "violet", "pink", "brown", "indigo"]},
+         "Answer: red, green and blue", "Answer: red and blue"),
         ("moon_landing", "Name the first person to walk on the Moon and the year it happened.",
          "facts", {"required": [["Neil Armstrong", "Armstrong"], "1969"],
-                   "forbidden": ["Buzz Aldrin first", "Gagarin"]},
-         "Neil Armstrong, in 1969.", "Neil Armstrong."),
+                   "forbidden": ["Buzz Aldrin", "Aldrin", "Michael Collins", "Collins",
+                                 "Yuri Gagarin", "Gagarin", "John Glenn", "Alan Shepard",
+                                 "Pete Conrad", "Valentina Tereshkova"],
+                   "other_years_wrong": True},
+         "Answer: Neil Armstrong, in 1969", "Answer: Neil Armstrong"),
     ]
     tasks = [dict(id=i, family=F, name=i, prompt=p, evaluator=e, gt=g, ref=r, partial=pt,
                   success="the answer is correct", cap=32,
                   modes=["hallucinated_fact", "token_cap_reached"])
              for i, p, e, g, r, pt in facts]
     P = "prose"
+    energy = ["energy", "insulation", "light", "lamp", "bulb", "heat", "cool", "power",
+              "electric", "appliance", "water", "thermostat", "window", "door", "draft",
+              "draught", "solar", "wash", "dry", "unplug", "switch", "turn", "temperature",
+              "LED", "fridge", "oven", "shower", "bill", "save", "standby", "seal", "curtain",
+              "blind", "cold", "warm", "attic", "wall", "roof", "use", "off"]
+    fruits = ["apple", "banana", "cherry", "mango", "pear", "orange", "grape", "lemon", "lime",
+              "peach", "plum", "kiwi", "strawberry", "blueberry", "raspberry", "blackberry",
+              "melon", "watermelon", "pineapple", "papaya", "apricot", "fig", "date",
+              "pomegranate", "coconut", "avocado", "guava", "lychee", "nectarine", "tangerine",
+              "mandarin", "grapefruit", "cranberry", "passion", "dragon", "persimmon", "quince",
+              "currant", "gooseberry", "clementine", "cantaloupe", "honeydew", "durian",
+              "jackfruit", "starfruit", "mulberry", "elderberry", "olive", "tomato", "berry"]
     prose = [
         ("bullets_energy", "Write exactly 3 bullet points about saving energy at home. Use the "
-         "word 'insulation'.", {"required_words": ["insulation"], "bullets": 3, "max_words": 60},
+         "word 'insulation'.", {"required_words": ["insulation"], "bullets": 3, "max_words": 60,
+                                "topic_words": energy, "each_unit_topic": True},
          "- Add insulation to the attic\n- Turn off lights you do not use\n- Wash clothes cold",
          "- Add insulation to the attic\n- Turn off lights you do not use"),
         ("gpu_sentence", "In one sentence of at most 20 words, explain what a GPU does. Use the "
-         "word 'parallel'.", {"required_words": ["parallel"], "sentences": 1, "max_words": 20},
+         "word 'parallel'.", {"required_words": ["parallel"], "sentences": 1, "max_words": 20,
+                              "topic_words": ["GPU", "graphic", "process", "comput", "calcul",
+                                              "parallel", "render", "image", "video", "game",
+                                              "task", "core", "chip", "data", "math", "pixel"]},
          "A GPU runs many simple calculations in parallel.",
          "A GPU does parallel math. It is fast."),
         ("fruit_bullets", "List exactly 4 fruits as bullet points. Do not use the word 'apple'.",
-         {"bullets": 4, "banned_words": ["apple"], "max_words": 20},
+         {"bullets": 4, "banned_words": ["apple"], "max_words": 20, "topic_words": fruits,
+          "each_unit_topic": True},
          "- banana\n- cherry\n- mango\n- pear", "- banana\n- apple\n- mango\n- pear"),
         ("river_sentences", "Write exactly two sentences about rivers. Use the words 'water' "
-         "and 'sea'.", {"required_words": ["water", "sea"], "sentences": 2, "max_words": 50},
+         "and 'sea'.", {"required_words": ["water", "sea"], "sentences": 2, "max_words": 50,
+                        "topic_words": ["river", "water", "sea", "flow", "stream", "ocean",
+                                        "bank", "valley", "fish", "current", "delta", "mouth",
+                                        "source", "lake", "rain", "mountain", "downhill",
+                                        "boat", "bridge", "flood", "carry", "run", "end"],
+                        "each_unit_topic": True},
          "Rivers carry fresh water downhill. Most of them end in the sea.",
          "Rivers carry fresh water downhill."),
         ("sleep_tips", "Write exactly 3 bullet points with tips for sleeping well. Do not use "
-         "the word 'very'.", {"bullets": 3, "banned_words": ["very"], "max_words": 60},
+         "the word 'very'.", {"bullets": 3, "banned_words": ["very"], "max_words": 60,
+                              "topic_words": ["sleep", "bed", "night", "dark", "room",
+                                              "screen", "caffeine", "coffee", "rest", "tired",
+                                              "nap", "alarm", "light", "quiet", "noise",
+                                              "cool", "temperature", "routine", "relax",
+                                              "wake", "pillow", "mattress", "phone", "read",
+                                              "calm", "evening", "late", "regular", "time",
+                                              "meal", "alcohol", "exercise", "tea", "hour"],
+                              "each_unit_topic": True},
          "- Keep a regular bedtime\n- Avoid screens late\n- Keep the room dark",
          "- Keep a regular bedtime\n- Avoid very late screens\n- Keep the room dark"),
         ("moon_short", "Describe the Moon in at most 15 words. Use the word 'night'.",
-         {"required_words": ["night"], "max_words": 15},
+         {"required_words": ["night"], "max_words": 15,
+          "topic_words": ["moon", "night", "sky", "light", "crater", "orbit", "earth",
+                          "lunar", "shine", "bright", "star", "silver", "round", "glow"]},
          "The Moon lights the night sky.",
          "The Moon is the bright round object that people can see in the sky at night time "
          "above us."),
@@ -134,17 +186,32 @@ def fact_prose() -> list[dict]:
          "'cost'.", {"required_words": ["energy", "token", "cost"], "sentences": 1},
          "Every token has an energy cost.", "Every answer has an energy cost."),
         ("recycling_bullets", "Write exactly 2 bullet points about recycling. Use the word "
-         "'plastic'.", {"bullets": 2, "required_words": ["plastic"], "max_words": 40},
+         "'plastic'.", {"bullets": 2, "required_words": ["plastic"], "max_words": 40,
+                        "topic_words": ["recycl", "plastic", "paper", "glass", "bottle", "can",
+                                        "bin", "sort", "waste", "reuse", "metal", "compost",
+                                        "rinse", "trash", "garbage", "cardboard", "packag",
+                                        "container", "separate", "clean", "collect"],
+                        "each_unit_topic": True},
          "- Rinse plastic bottles\n- Sort paper from glass",
          "- Rinse plastic bottles"),
         ("bike_sentences", "Write exactly three sentences about cycling to work. Use the word "
          "'helmet'. Do not use the word 'car'.",
          {"required_words": ["helmet"], "sentences": 3, "banned_words": ["car"],
-          "max_words": 60},
+          "max_words": 60,
+          "topic_words": ["cycl", "bike", "bicycle", "ride", "riding", "helmet", "work",
+                          "commut", "road", "lane", "traffic", "pedal", "health", "exercise",
+                          "fit", "money", "fuel", "park", "weather", "safe", "wear", "save",
+                          "office", "morning", "fast", "green", "cheap", "fresh", "route"],
+          "each_unit_topic": True},
          "Cycling to work is healthy. Always wear a helmet. It saves money too.",
          "Cycling beats the car. Always wear a helmet. It saves money too."),
         ("tea_steps", "Give exactly 3 numbered steps to make tea. Use the word 'kettle'.",
-         {"required_words": ["kettle"], "bullets": 3, "max_words": 40},
+         {"required_words": ["kettle"], "bullets": 3, "max_words": 40,
+          "topic_words": ["tea", "kettle", "water", "boil", "cup", "mug", "bag", "leaf",
+                          "leaves", "steep", "brew", "pour", "milk", "sugar", "wait", "minute",
+                          "heat", "lemon", "honey", "pot", "add", "remove", "stir", "serve",
+                          "drink", "enjoy", "fill"],
+          "each_unit_topic": True},
          "1. Boil water in the kettle\n2. Add the tea bag\n3. Wait three minutes",
          "1. Boil water in the kettle\n2. Add the tea bag"),
     ]
@@ -174,8 +241,9 @@ def math_tasks(seed: int = 20261127) -> list[dict]:
                                  "unit.", evaluator="numeric",
                           gt={"value": ans, "tolerance": 0, "unit": unit,
                               "unit_aliases": aliases},
-                          ref=f"{ans:g} {unit}", partial=f"{ans:g} {wrong}",
-                          success=f"the first number is {ans:g}", cap=24,
+                          ref=f"Answer: {ans:g} {unit}", partial=f"Answer: {ans:g} {wrong}",
+                          params={"wrong_type": "arithmetic_error"},
+                          success=f"the answer is {ans:g} {unit}", cap=48,
                           modes=["unit_error", "arithmetic_error"]))
     for n in range(1, 6):  # dependent multi-step arithmetic with units
         price = rng.randint(2, 9)
@@ -194,8 +262,9 @@ def math_tasks(seed: int = 20261127) -> list[dict]:
                       f"How many whole eggs are left?")
         tasks.append(dict(id=f"steps_{n}", family="math", name="dependent_arithmetic",
                           prompt=prompt, evaluator="numeric", gt={"value": ans},
-                          ref=str(ans), partial=None, success=f"the first number is {ans}",
-                          cap=24, modes=["arithmetic_error"]))
+                          ref=f"Answer: {ans}", partial=None, success=f"the answer is {ans}",
+                          params={"wrong_type": "arithmetic_error"},
+                          cap=96, modes=["arithmetic_error"]))
     return tasks
 
 
@@ -221,8 +290,8 @@ def knowledge() -> list[dict]:
          "cannot be determined"),
     ]
     tasks = [dict(id=i, family="knowledge", name=i, prompt=p, evaluator="logic",
-                  gt={"answer": a, "choices": C}, ref=a.capitalize() + ".", partial=None,
-                  success=f"the verdict is '{a}'", cap=24, modes=["logic_error"])
+                  gt={"answer": a, "choices": C}, ref=f"Answer: {a}", partial=None,
+                  success=f"the verdict is '{a}'", cap=32, modes=["logic_error"])
              for i, p, a in items]
     pairs = [
         ("pair_heights", "Anna is taller than Ben. Carl is taller than Anna.\n"
@@ -232,13 +301,13 @@ def knowledge() -> list[dict]:
          ["yes", "cannot be determined"]),
     ]
     for i, p, answers in pairs:
-        ref = "\n".join(a.capitalize() for a in answers)
-        partial = "\n".join([answers[0].capitalize(),
-                             next(c for c in C if c != answers[1]).capitalize()])
+        ref = "\n".join(f"Answer {n}: {a}" for n, a in enumerate(answers, 1))
+        partial = "\n".join([f"Answer 1: {answers[0]}",
+                             f"Answer 2: {next(c for c in C if c != answers[1])}"])
         tasks.append(dict(id=i, family="knowledge", name="two_questions", prompt=p,
                           evaluator="logic", gt={"answers": answers, "choices": C}, ref=ref,
                           partial=partial, success="both verdicts follow from the statements",
-                          cap=32, modes=["logic_error"]))
+                          cap=48, modes=["logic_error"]))
     return tasks
 
 
@@ -285,99 +354,131 @@ def language() -> list[dict]:
     return tasks
 
 
-def coding() -> list[dict]:
+def _hidden_tests(fn: str, reference: str, fixed: list[tuple], rng: random.Random,
+                  make_args, n_random: int, approx: bool = False) -> dict[str, str]:
+    """Hidden tests: the fixed edge cases and ``n_random`` seeded random inputs, each checked
+    against the expected value the reference implementation computes here."""
+    space: dict = {}
+    exec(reference, space)  # noqa: S102 - our own reference code, at generation time
+    ref = space[fn]
+    cases = list(fixed) + [make_args(rng) for _ in range(n_random)]
+    tests = {}
+    for i, args in enumerate(cases, 1):
+        want = ref(*args)
+        call = f"solution.{fn}({', '.join(repr(a) for a in args)})"
+        kind = "edge" if i <= len(fixed) else "random"
+        if approx and isinstance(want, float):
+            tests[f"{kind}_{i:02d}"] = f"assert abs({call} - {want!r}) < 1e-9"
+        elif isinstance(want, bool):
+            tests[f"{kind}_{i:02d}"] = f"assert {call} is {want!r}"
+        else:
+            tests[f"{kind}_{i:02d}"] = f"assert {call} == {want!r}"
+    return tests
+
+
+def _word(rng: random.Random, letters: str = "abcdeioux") -> str:
+    return "".join(rng.choice(letters) for _ in range(rng.randint(1, 7)))
+
+
+def coding(seed: int = 20261201) -> list[dict]:
+    rng = random.Random(seed)
     items = [
         ("add", "add(a, b) that returns the sum of two numbers",
-         {"ints": "assert solution.add(2, 3) == 5",
-          "negatives": "assert solution.add(-2, -3) == -5",
-          "floats": "assert abs(solution.add(0.1, 0.2) - 0.3) < 1e-9"},
-         "def add(a, b):\n    return a + b", "def add(a, b):\n    return abs(a) + abs(b)"),
+         "def add(a, b):\n    return a + b",
+         "def add(a, b):\n    return abs(a) + abs(b)",
+         [(2, 3), (-2, -3), (0.1, 0.2), (0, 0), (-7, 7), (10**12, 10**12), (2.5, -1),
+          (-0.5, -0.25)],
+         lambda r: (r.randint(-1000, 1000), r.randint(-1000, 1000)), True),
         ("is_palindrome", "is_palindrome(s) that returns True if the string reads the same "
          "backwards, ignoring case",
-         {"simple": "assert solution.is_palindrome('level') is True",
-          "case": "assert solution.is_palindrome('Racecar') is True",
-          "no": "assert solution.is_palindrome('python') is False"},
          "def is_palindrome(s):\n    s = s.lower()\n    return s == s[::-1]",
-         "def is_palindrome(s):\n    return s == s[::-1]"),
+         "def is_palindrome(s):\n    return s == s[::-1]",
+         [("level",), ("Racecar",), ("python",), ("",), ("a",), ("ab",), ("abca",),
+          ("abba",), ("Noon",), ("AbBa",), ("abcba",), ("abcab",), ("Aa",)],
+         lambda r: ((lambda w: w + w[::-1][r.randint(0, 1):])(_word(r, "abAB")),), False),
         ("fizzbuzz", "fizzbuzz(n) that returns 'Fizz' for multiples of 3, 'Buzz' for multiples "
          "of 5, 'FizzBuzz' for multiples of both, else str(n)",
-         {"three": "assert solution.fizzbuzz(9) == 'Fizz'",
-          "five": "assert solution.fizzbuzz(10) == 'Buzz'",
-          "both": "assert solution.fizzbuzz(30) == 'FizzBuzz'",
-          "other": "assert solution.fizzbuzz(7) == '7'"},
          "def fizzbuzz(n):\n    if n % 15 == 0:\n        return 'FizzBuzz'\n    if n % 3 == 0:\n"
          "        return 'Fizz'\n    if n % 5 == 0:\n        return 'Buzz'\n    return str(n)",
          "def fizzbuzz(n):\n    if n % 3 == 0:\n        return 'Fizz'\n    if n % 5 == 0:\n"
-         "        return 'Buzz'\n    return str(n)"),
+         "        return 'Buzz'\n    return str(n)",
+         [(9,), (10,), (30,), (7,), (1,), (3,), (5,), (15,), (45,), (98,), (100,), (101,)],
+         lambda r: (r.randint(1, 1000),), False),
         ("factorial", "factorial(n) for a non-negative integer n",
-         {"zero": "assert solution.factorial(0) == 1",
-          "five": "assert solution.factorial(5) == 120",
-          "ten": "assert solution.factorial(10) == 3628800"},
          "def factorial(n):\n    r = 1\n    for i in range(2, n + 1):\n        r *= i\n"
          "    return r",
          "def factorial(n):\n    r = 0 if n == 0 else 1\n    for i in range(2, n + 1):\n"
-         "        r *= i\n    return r"),
+         "        r *= i\n    return r",
+         [(0,), (1,), (2,), (5,), (10,), (20,), (25,)],
+         lambda r: (r.randint(3, 30),), False),
         ("count_vowels", "count_vowels(s) that counts the letters a, e, i, o, u in s, ignoring "
          "case",
-         {"lower": "assert solution.count_vowels('banana') == 3",
-          "upper": "assert solution.count_vowels('AEIOU') == 5",
-          "none": "assert solution.count_vowels('rhythm') == 0"},
          "def count_vowels(s):\n    return sum(c in 'aeiou' for c in s.lower())",
-         "def count_vowels(s):\n    return sum(c in 'aeiou' for c in s)"),
+         "def count_vowels(s):\n    return sum(c in 'aeiou' for c in s)",
+         [("banana",), ("AEIOU",), ("rhythm",), ("",), ("yellow",), ("Queue",), ("xyz",),
+          ("A quick brown fox!",), ("12345",)],
+         lambda r: ("".join(r.choice("aeiouAEIOUbcdyY !") for _ in range(r.randint(0, 20))),),
+         False),
         ("reverse_words", "reverse_words(s) that returns the words of s in reverse order, "
          "separated by single spaces",
-         {"two": "assert solution.reverse_words('hello world') == 'world hello'",
-          "three": "assert solution.reverse_words('a b c') == 'c b a'",
-          "spaces": "assert solution.reverse_words('  one   two ') == 'two one'"},
          "def reverse_words(s):\n    return ' '.join(reversed(s.split()))",
-         "def reverse_words(s):\n    return ' '.join(reversed(s.split(' ')))"),
+         "def reverse_words(s):\n    return ' '.join(reversed(s.split(' ')))",
+         [("hello world",), ("a b c",), ("  one   two ",), ("single",), ("",), ("   ",),
+          ("x  y",), ("The quick brown fox",)],
+         lambda r: (" ".join(_word(r) for _ in range(r.randint(1, 6))),), False),
         ("fibonacci", "fibonacci(n) that returns the n-th Fibonacci number, with fibonacci(0) "
          "== 0 and fibonacci(1) == 1",
-         {"zero": "assert solution.fibonacci(0) == 0", "one": "assert solution.fibonacci(1) == 1",
-          "ten": "assert solution.fibonacci(10) == 55"},
          "def fibonacci(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n"
          "    return a",
          "def fibonacci(n):\n    a, b = 1, 1\n    for _ in range(n):\n        a, b = b, a + b\n"
-         "    return a"),
+         "    return a",
+         [(0,), (1,), (2,), (3,), (10,), (20,), (50,)],
+         lambda r: (r.randint(4, 80),), False),
         ("word_count", "word_count(s) that returns the number of words in s (words are "
          "separated by whitespace)",
-         {"two": "assert solution.word_count('hello world') == 2",
-          "empty": "assert solution.word_count('') == 0",
-          "spaces": "assert solution.word_count('  a  b   c ') == 3"},
          "def word_count(s):\n    return len(s.split())",
-         "def word_count(s):\n    return len(s.split(' '))"),
+         "def word_count(s):\n    return len(s.split(' '))",
+         [("hello world",), ("",), ("  a  b   c ",), ("one",), ("   ",), ("a\tb\nc",),
+          ("end.",), ("two  spaces",)],
+         lambda r: ((" " * r.randint(0, 2)).join(_word(r) for _ in range(r.randint(1, 8))),),
+         False),
         ("c_to_f", "c_to_f(c) that converts degrees Celsius to Fahrenheit",
-         {"freezing": "assert solution.c_to_f(0) == 32",
-          "boiling": "assert solution.c_to_f(100) == 212",
-          "minus40": "assert solution.c_to_f(-40) == -40"},
          "def c_to_f(c):\n    return c * 9 / 5 + 32",
-         "def c_to_f(c):\n    return c * 2 + 32"),
+         "def c_to_f(c):\n    return c * 2 + 32",
+         [(0,), (100,), (-40,), (37,), (1,), (36.6,), (-17.5,), (21,), (-273.15,)],
+         lambda r: (round(r.uniform(-100, 200), 1),), True),
         ("unique_sorted", "unique_sorted(xs) that returns the distinct items of a list in "
          "ascending order",
-         {"dups": "assert solution.unique_sorted([3, 1, 3, 2]) == [1, 2, 3]",
-          "empty": "assert solution.unique_sorted([]) == []",
-          "type": "assert isinstance(solution.unique_sorted([2, 1]), list)"},
          "def unique_sorted(xs):\n    return sorted(set(xs))",
-         "def unique_sorted(xs):\n    return sorted(xs)"),
+         "def unique_sorted(xs):\n    return sorted(xs)",
+         [([3, 1, 3, 2],), ([],), ([2, 1],), ([100, 5, 33, -1, 5],), ([-3, -3, -10],),
+          ([1000, 64, 8, 1],), ([7],)],
+         lambda r: ([r.randint(-50, 300) for _ in range(r.randint(2, 12))],), False),
     ]
-    return [dict(id=f"code_{i}", family="coding", name=i,
-                 prompt=f"Write a Python function {spec}.", evaluator="code",
-                 gt={"tests": tests}, ref=f"```python\n{ref}\n```",
-                 partial=f"```python\n{part}\n```", success="every hidden test passes",
-                 cap=160, modes=["runtime_error", "format_violation", "token_cap_reached"])
-            for i, spec, tests, ref, part in items]
+    tasks = []
+    for name, spec, ref, part, fixed, gen, approx in items:
+        tests = _hidden_tests(name, ref, fixed, rng, gen, max(0, 16 - len(fixed)) + 4, approx)
+        if name == "unique_sorted":
+            tests["returns_list"] = "assert isinstance(solution.unique_sorted([2, 1]), list)"
+        tasks.append(dict(id=f"code_{name}", family="coding", name=name,
+                          prompt=f"Write a Python function {spec}.", evaluator="code",
+                          gt={"function": name, "tests": tests},
+                          ref=f"```python\n{ref}\n```", partial=f"```python\n{part}\n```",
+                          success="every hidden test passes", cap=200,
+                          modes=["runtime_error", "format_violation", "token_cap_reached"]))
+    return tasks
 
 
 def main() -> None:
-    write("fact_prose_v2", 1, "Facts (exact, numeric, multiple choice, required facts) and "
+    write("fact_prose_v2", REVISION, "Facts (exact, numeric, multiple choice, required facts) and "
           "constrained prose.", fact_prose())
-    write("math_measurement_v1", 1, "Unit conversions and dependent arithmetic, generated "
+    write("math_measurement_v1", REVISION, "Unit conversions and dependent arithmetic, generated "
           "from a fixed seed with computed answers.", math_tasks())
-    write("knowledge_measurement_v2", 1, "Deduction and consistency: yes / no / cannot be "
+    write("knowledge_measurement_v2", REVISION, "Deduction and consistency: yes / no / cannot be "
           "determined.", knowledge())
-    write("language_measurement_v2", 1, "Extraction of stated facts into JSON with exact "
+    write("language_measurement_v2", REVISION, "Extraction of stated facts into JSON with exact "
           "keys and types.", language())
-    write("coding_measurement_v3", 1, "Small Python functions run against hidden tests in "
+    write("coding_measurement_v3", REVISION, "Small Python functions run against hidden tests in "
           "the sandbox.", coding())
 
 

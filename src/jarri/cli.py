@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from jarri import __version__
-from jarri.commands import doctor, export, power, rebuild, run, serve, suites
+from jarri.commands import doctor, export, grade, power, rebuild, run, serve, suites
 from jarri.commands.console import err
 from jarri.errors import JarriError
 
@@ -44,5 +44,6 @@ main.add_command(rebuild.rebuild)
 main.add_command(serve.serve)
 main.add_command(doctor.doctor)
 main.add_command(suites.suites)
+main.add_command(grade.grade)
 main.add_command(export.export)
 main.add_command(power.power)

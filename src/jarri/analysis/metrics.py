@@ -19,6 +19,8 @@ METRICS_SQL: dict[str, str] = {
     "fully_correct_rate": "COUNT(*) FILTER (WHERE fully_correct) / COUNT(*)",
     "completion_rate": "COUNT(*) FILTER (WHERE completed) / COUNT(*)",
     "hard_failure_rate": "COUNT(*) FILTER (WHERE hard_failure) / COUNT(*)",
+    "format_compliance_rate": "COUNT(*) FILTER (WHERE format_ok) "
+                              "/ NULLIF(COUNT(*) FILTER (WHERE format_ok IS NOT NULL), 0)",
     "avg_energy_j": f"SUM(energy_net_mj) FILTER (WHERE {_E}) "
                     f"/ NULLIF(COUNT(*) FILTER (WHERE {_E}), 0) / 1e3",
     "energy_coverage": f"COUNT(*) FILTER (WHERE {_E}) / COUNT(*)",
@@ -55,6 +57,8 @@ METRICS_SQL: dict[str, str] = {
     "n_fully_correct": "COUNT(*) FILTER (WHERE fully_correct)",
     "n_completed": "COUNT(*) FILTER (WHERE completed)",
     "n_hard_failure": "COUNT(*) FILTER (WHERE hard_failure)",
+    "n_format_ok": "COUNT(*) FILTER (WHERE format_ok)",
+    "n_format_graded": "COUNT(*) FILTER (WHERE format_ok IS NOT NULL)",
     "n_energy": f"COUNT(*) FILTER (WHERE {_E})",
     "sum_energy_j": f"COALESCE(SUM(energy_net_mj) FILTER (WHERE {_E}), 0) / 1e3",
     "sum_tokens_decode": f"COALESCE(SUM(output_tokens) FILTER (WHERE {_T} AND eval_us > 0), 0)",
@@ -80,6 +84,9 @@ DEFINITIONS: dict[str, str] = {
     "fully_correct_rate": "fraction of runs with score 100",
     "completion_rate": "fraction of runs where the backend produced output",
     "hard_failure_rate": "fraction of runs whose output was structurally unusable",
+    "format_compliance_rate": "fraction of format-graded runs (format_ok not null) that "
+                              "followed the answer format their prompt asks for (task "
+                              "discipline; apart from correctness)",
     "avg_energy_j": "mean energy_net_j (J, net of idle) over runs with valid energy",
     "energy_coverage": "fraction of runs with valid energy (confidence high/medium/low, "
                        "residency policy met)",
@@ -112,6 +119,7 @@ DEFINITIONS: dict[str, str] = {
 COUNTS = frozenset({"runs", "passed_runs", "energy_runs", "total_output_tokens",
                     "skipped_output_tokens", "skipped_eval_s", "skipped_energy", "n_passed",
                     "n_fully_correct", "n_completed", "n_hard_failure", "n_energy",
+                    "n_format_ok", "n_format_graded",
                     "sum_tokens_decode", "sum_tokens", "n_tokens", "sum_total_tokens",
                     "n_total_tokens", "sum_tokens_energy", "n_passed_energy"})
 

@@ -77,6 +77,9 @@ class Completion:
     eval_s: float | None = None
     raw_usage: dict[str, Any] = field(default_factory=dict)
     failure: BackendFailure | None = None
+    # Text the prompt template put in the model's mouth after the prompt (a base model's
+    # "Answer:" cue): the reply continues it, so the answer protocol counts it as written.
+    prefill: str = ""
 
     @property
     def completed(self) -> bool:

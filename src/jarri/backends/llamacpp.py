@@ -170,7 +170,7 @@ class LlamaCppBackend:
                  timeout_s: float) -> Completion:
         load_s = self.load(model, options.num_ctx, options.seed)
         llm, lc = self._llm, self._llama_cpp
-        out = Completion(load_s=load_s)
+        out = Completion(load_s=load_s, prefill=self._template.split("{prompt}", 1)[-1].strip())
         text = self._template.format(prompt=prompt)
         prompt_tokens = llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
         out.prompt_tokens = len(prompt_tokens)

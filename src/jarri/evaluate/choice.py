@@ -1,14 +1,16 @@
-"""Multiple choice and logic answers: one option from a closed set, no hedging."""
+"""Multiple choice and verdicts (yes / no / cannot be determined): one committed option per
+question from a closed set; two different options offered is a hedge, not a lucky hit."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from jarri.evaluate.normalise import first_line, normalise, strip_fence
+from jarri.evaluate.language import HEDGE, RETRACTION, negated, refusal, sentences, words
+from jarri.evaluate.normalise import fold
+from jarri.evaluate.protocol import answer_lines, short_answer, strip_markdown
+from jarri.evaluate.reply import prepare
 from jarri.evaluate.report import Check, EvalReport, build_report
-
-_LETTER = re.compile(r"^\(?([A-Za-z])(?:[).:\s]|$)")
 
 
 def mcq_problems(params: dict[str, Any], gt: Any) -> list[str]:
@@ -18,26 +20,129 @@ def mcq_problems(params: dict[str, Any], gt: Any) -> list[str]:
     return []
 
 
-def evaluate_mcq(answer: str, gt: Any, params: dict[str, Any], threshold: float) -> EvalReport:
-    """The first line must start with one option letter ('B', '(B)', 'B)', 'Answer: B'), or
-    be exactly one option's text."""
-    line = normalise(first_line(answer)).upper()
-    m = _LETTER.match(line)
-    options = {k.upper(): normalise(str(v)) for k, v in (gt.get("options") or {}).items()}
-    got = m.group(1) if m else next((k for k, v in options.items()
-                                     if v and normalise(first_line(answer)) == v), None)
-    present = Check("choice_present", got is not None, weight=0.0,
-                    detail=f"first line: {first_line(answer)[:80]!r}")
+def _letters_in(sentence: str, letters: set[str]) -> list[tuple[str, int, int]]:
+    """Option letters a sentence names, with positions: "(B)", "B)", "option b", "is B", a
+    lone capital "B". A capital "A" before a lower-case word is the article, not option A."""
+    bare = sentence.strip().strip("\"'`*_()[]{}.,:;!? ")
+    if len(bare) == 1 and bare.upper() in letters:
+        return [(bare.upper(), 0, len(sentence))]
+    found: list[tuple[str, int, int]] = []
+    pats = [r"\(([A-Za-z])\)", r"^\s*([A-Za-z])\s*[).:\]]",
+            r"\b(?:option|choice|letter|answer)\s*(?:is\s*)?:?\s*\(?([A-Za-z])\b",
+            r"(?<![\w'’])([A-Z])(?![\w'’])"]
+    for p in pats:
+        for m in re.finditer(p, sentence, re.I if p != pats[-1] else 0):
+            letter = m.group(1).upper()
+            if letter not in letters:
+                continue
+            if p == pats[-1] and letter == "A" and re.match(r"\s+[a-z]", sentence[m.end(1):]):
+                continue
+            found.append((letter, m.start(1), m.end(1)))
+    return found
+
+
+def _option_choice(sentence: str, letters: set[str], options: dict[str, str]) -> tuple[
+        str | None, str]:
+    named = [(ltr, s) for ltr, s, e in _letters_in(sentence, letters)
+             if not negated(sentence, s, e)]
+    if named:
+        distinct = sorted({ltr for ltr, _ in named})
+        for ltr, text in options.items():  # "B (Oxygen)": the letter and the text disagree
+            p = re.escape(text)
+            if ltr not in distinct and re.search(
+                    rf"(?<![\w]){distinct[0]}\s*[).:\]\-–]?\s*\(?\s*{p}\b", sentence, re.I):
+                return None, f"letter {distinct[0]} with the text of option {ltr}"
+        return (distinct[0], "names it") if len(distinct) == 1 else (
+            None, f"names several options {distinct}")
+    t = fold(sentence)
+    texts = []
+    for ltr, text in options.items():
+        p = fold(text)
+        for m in re.finditer(rf"(?<!\w){re.escape(p)}(?!\w)", t) if p else []:
+            if not negated(t, m.start(), m.end()):
+                texts.append((m.start(), ltr))
+    distinct = sorted({ltr for _, ltr in texts})
+    if not distinct:
+        return None, ""
+    if len(distinct) > 1 and HEDGE.search(t):
+        return None, f"offers several options {distinct}"
+    return min(texts)[1], "names its text"
+
+
+def evaluate_mcq(answer: str, gt: Any, params: dict[str, Any], threshold: float, *,
+                 prompt: str = "", prefill: str = "") -> EvalReport:
+    """Protocol ``Answer: B``; leniently any committed letter or option text."""
+    reply = prepare(answer)
+    sa = short_answer(reply, prefill=prefill)
+    options = {k.upper(): str(v) for k, v in (gt.get("options") or {}).items()}
+    letters = set(options) or {chr(c) for c in range(ord("A"), ord("E"))}
+    letters.add(gt["answer"].upper())
+    got: str | None = None
+    why, segment = "no option named", None
+    for seg in sa.segments:
+        seg = _after_retraction(seg)
+        for sentence in sentences(seg) or [seg]:
+            choice, reason = _option_choice(sentence, letters, options)
+            if choice is not None or reason:
+                got, why, segment = choice, reason, seg
+                break
+        if segment is not None:
+            break
+    present = Check("choice_present", segment is not None, weight=0.0,
+                    detail=f"graded: {segment[:120]!r} ({sa.source}): {why}" if segment else why)
     correct = Check("choice_correct", got == gt["answer"].upper(),
                     detail=f"expected {gt['answer'].upper()}, got {got}")
-    if not answer.strip():
-        return build_report([present, correct], pass_threshold=threshold, extracted=None,
-                            failure_stage="generation", failure_type="empty_output")
-    if got is None:
-        return build_report([present, correct], pass_threshold=threshold, extracted=None,
-                            failure_stage="format", failure_type="format_violation")
-    return build_report([present, correct], pass_threshold=threshold, extracted=got,
-                        failure_stage="semantic", failure_type="wrong_answer")
+    fmt = list(sa.violations)
+    if sa.source == "protocol" and segment is not None and len(words(segment)) > 6:
+        fmt.append("answer_not_bare")
+    checks = [present, correct]
+    if reply.empty:
+        return build_report(checks, pass_threshold=threshold, extracted=None,
+                            failure_stage="generation", failure_type="empty_output",
+                            format_violations=fmt)
+    if got != gt["answer"].upper() and refusal(reply.text):
+        return build_report(checks, pass_threshold=threshold, extracted=None,
+                            failure_stage="semantic", failure_type="refusal",
+                            format_violations=fmt)
+    if segment is None:
+        return build_report(checks, pass_threshold=threshold, extracted=None,
+                            failure_stage="format", failure_type="format_violation",
+                            format_violations=fmt)
+    return build_report(checks, pass_threshold=threshold, extracted=got or segment[:200],
+                        failure_stage="semantic", failure_type="wrong_answer",
+                        format_violations=fmt)
+
+
+def _after_retraction(text: str) -> str:
+    # Like language.after_retraction, but "no" is a verdict here, so it is kept.
+    marks = list(RETRACTION.finditer(text))
+    if not marks:
+        return text
+    tail = re.sub(r"^[\W_]+", "", text[marks[-1].end():])
+    return tail if words(tail) else text
+
+
+# --- verdicts -----------------------------------------------------------------------------
+
+UNDETERMINED = "cannot be determined"
+# Other ways of saying the standard verdicts (only used when the task's choices are these).
+VERDICT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "yes": ("yes", "yep", "yeah", "true"),
+    "no": ("no", "nope", "false"),
+    UNDETERMINED: (
+        "cannot be determined", "can't be determined", "can not be determined",
+        "could not be determined", "cannot determine", "can't determine", "cannot be known",
+        "can't be known", "cannot be sure", "can't be sure", "cannot tell", "can't tell",
+        "cannot say", "can't say", "cannot be told", "not determinable", "undeterminable",
+        "undetermined", "indeterminate", "unknown", "uncertain", "unclear",
+        "not necessarily", "not enough information", "insufficient information",
+        "not enough info", "not possible to tell", "not possible to say",
+        "not possible to determine", "not possible to know", "impossible to tell",
+        "impossible to say", "impossible to determine", "impossible to know",
+        "no way to tell", "no way to know", "there is no way to know", "it depends",
+        "we don't know", "we do not know", "doesn't say", "does not say",
+        "not stated", "not specified"),
+}
 
 
 def logic_problems(params: dict[str, Any], gt: Any) -> list[str]:
@@ -49,46 +154,134 @@ def logic_problems(params: dict[str, Any], gt: Any) -> list[str]:
     return []
 
 
-def _verdicts(line: str, choices: list[str]) -> list[str]:
-    # Longest choices first, each masked once found, so "cannot be determined" does not
-    # also count as "no" and "not true" not also as "true" (whole words only).
-    named, rest = [], normalise(line)
-    for c in sorted(choices, key=len, reverse=True):
-        pattern = re.compile(rf"(?<![a-z]){re.escape(c)}(?![a-z])")
-        if pattern.search(rest):
-            named.append(c)
-            rest = pattern.sub(" ", rest)
-    return named
+def _phrases(choices: list[str]) -> list[tuple[str, str]]:
+    """(phrase, choice) pairs, longest phrase first."""
+    pairs = [(fold(c), c) for c in choices]
+    if {fold(c) for c in choices} <= set(VERDICT_SYNONYMS):
+        pairs += [(fold(p), c) for c in choices for p in VERDICT_SYNONYMS[fold(c)]]
+    return sorted(set(pairs), key=lambda pc: -len(pc[0]))
 
 
-def evaluate_logic(answer: str, gt: Any, params: dict[str, Any], threshold: float) -> EvalReport:
-    """One verdict from a closed set per question, one question per line (e.g. yes / no /
-    cannot be determined). Naming two different verdicts on a line is an inconsistency, not
-    a lucky hit; each question is one check."""
-    wanted = [normalise(a) for a in (gt.get("answers") or [gt["answer"]])]
-    choices = [normalise(c) for c in gt["choices"]]
-    lines = [ln for ln in strip_fence(answer).splitlines() if ln.strip()][: len(wanted)]
+def verdicts(text: str, choices: list[str]) -> list[tuple[int, str]]:
+    """(position, choice) of every verdict named, longest phrases masked first so that
+    "cannot be determined" is not also a "no"."""
+    rest = fold(text)
+    named: list[tuple[int, str]] = []
+    for phrase, choice in _phrases(choices):
+        pattern = re.compile(rf"(?<![\w']){re.escape(phrase)}(?![\w'])")
+        for m in pattern.finditer(rest):
+            named.append((m.start(), choice))
+        rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
+    return sorted(named)
+
+
+def _one_verdict(segment: str, choices: list[str]) -> tuple[str | None, str]:
+    seg = _after_retraction(segment)
+    found = verdicts(seg, choices)
+    if not found:
+        return None, ""
+    kinds = {c for _, c in found}
+    folded = {fold(c): c for c in choices}
+    if UNDETERMINED in folded and kinds == {folded.get("no"), folded[UNDETERMINED]}:
+        # "No, it cannot be determined": the "no" refuses the question's claim.
+        return folded[UNDETERMINED], "cannot be determined"
+    if len(kinds) == 1:
+        return found[0][1], "one verdict"
+    first_sentence = next((s for s in sentences(seg) if verdicts(s, choices)), seg)
+    kinds = {c for _, c in verdicts(first_sentence, choices)}
+    if len(kinds) == 1 and not HEDGE.search(fold(seg)):
+        return next(iter(kinds)), "the first sentence's verdict"
+    return None, f"several verdicts {sorted(kinds)}"
+
+
+_NUMBERED = re.compile(r"(?:^|(?<=\s))\(?(\d{1,2})\s*[).:]\s+", re.M)
+
+
+def _numbered_parts(text: str) -> dict[int, str]:
+    marks = list(_NUMBERED.finditer(text))
+    parts: dict[int, str] = {}
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        parts.setdefault(int(m.group(1)), text[m.end():end])
+    return parts
+
+
+def _question_segments(text: str, n: int, prefill: str) -> tuple[list[str | None], list[str]]:
+    """One text per question (None where none was found) and the format rules broken."""
+    clean = strip_markdown(text)
+    if prefill.strip() and clean and not answer_lines(clean.splitlines()[:1]):
+        clean = prefill.strip() + " " + clean.lstrip()
+    lines = clean.splitlines()
+    found = answer_lines(lines)
+    non_empty = [i for i, ln in enumerate(lines) if ln.strip()]
+    fmt: list[str] = []
+    if found:
+        numbered = {a.number: a.content for a in found if a.number is not None}
+        if len(numbered) >= n or n == 1:
+            segs: list[str | None] = [numbered.get(i + 1) for i in range(n)] if n > 1 else \
+                [found[-1].content]
+            if found[-1].end != non_empty[-1]:
+                fmt.append("answer_line_not_last")
+            return segs, fmt
+        inline = _numbered_parts(found[-1].content)
+        if len(inline) >= n:
+            return [inline.get(i + 1) for i in range(n)], fmt
+    fmt.append("no_answer_line" if not found else "answer_lines_missing")
+    parts = _numbered_parts(clean)
+    if n > 1 and len(parts) >= n:
+        return [parts.get(i + 1) for i in range(n)], fmt
+    content = [ln for ln in lines if ln.strip()]
+    if n == 1:
+        sa = short_answer(prepare(clean))
+        return [next((s for s in sa.segments if verdicts(s, _ALL)), None)], fmt
+    with_verdict = [ln for ln in content if verdicts(ln, _ALL)]
+    return [with_verdict[i] if i < len(with_verdict) else None for i in range(n)], fmt
+
+
+_ALL = [c for c in VERDICT_SYNONYMS]
+
+
+def evaluate_logic(answer: str, gt: Any, params: dict[str, Any], threshold: float, *,
+                   prompt: str = "", prefill: str = "") -> EvalReport:
+    """One verdict per question: protocol ``Answer: <verdict>`` (``Answer 1:``, ``Answer 2:``
+    for two questions); leniently numbered answers ("1) Yes 2) No") or one line each."""
+    reply = prepare(answer)
+    wanted = list(gt.get("answers") or [gt["answer"]])
+    choices = list(gt["choices"])
+    segs, fmt = _question_segments(reply.text, len(wanted), prefill)
+    fmt = list(reply.violations) + fmt
     checks: list[Check] = []
-    found: list[str] = []
-    inconsistent = False
+    got: list[str] = []
+    hedged = False
+    named_any = False
     for i, want in enumerate(wanted):
-        named = _verdicts(lines[i], choices) if i < len(lines) else []
-        inconsistent |= len(named) > 1
-        found.append(", ".join(named) or "-")
+        seg = segs[i] if i < len(segs) else None
+        verdict, why = _one_verdict(seg, choices) if seg else (None, "")
+        hedged |= why.startswith("several")
+        named_any |= bool(why)
+        got.append(verdict or "-")
         tag = "" if len(wanted) == 1 else f"_{i + 1}"
-        checks.append(Check(f"verdict_correct{tag}", named == [want],
-                            detail=f"expected {want!r}, named {named}"))
-    present = Check("verdict_present", any(f != "-" for f in found), weight=0.0,
-                    detail=f"first line: {first_line(answer)[:80]!r}")
-    consistent = Check("single_verdict", not inconsistent, weight=0.0,
-                       detail="one verdict per line" if not inconsistent
-                       else "several verdicts on one line")
+        checks.append(Check(f"verdict_correct{tag}", verdict == want,
+                            detail=f"expected {want!r}, got {verdict!r} "
+                                   f"{'(' + why + ')' if why else ''}".strip()))
+    present = Check("verdict_present", named_any, weight=0.0,
+                    detail=f"graded: {[s[:80] if s else None for s in segs]}")
+    consistent = Check("single_verdict", not hedged, weight=0.0,
+                       detail="one verdict per question" if not hedged
+                       else "several verdicts for one question")
     checks = [present, consistent, *checks]
-    if not answer.strip():
+    if reply.empty:
         return build_report(checks, pass_threshold=threshold, extracted=None,
-                            failure_stage="generation", failure_type="empty_output")
+                            failure_stage="generation", failure_type="empty_output",
+                            format_violations=fmt)
+    if not all(c.passed for c in checks) and refusal(reply.text):
+        return build_report(checks, pass_threshold=threshold, extracted=None,
+                            failure_stage="semantic", failure_type="refusal",
+                            format_violations=fmt)
     if not present.passed:
         return build_report(checks, pass_threshold=threshold, extracted=None,
-                            failure_stage="format", failure_type="format_violation")
-    return build_report(checks, pass_threshold=threshold, extracted=" | ".join(found),
-                        failure_stage="semantic", failure_type="logic_error")
+                            failure_stage="format", failure_type="format_violation",
+                            format_violations=fmt)
+    return build_report(checks, pass_threshold=threshold, extracted=" | ".join(got),
+                        failure_stage="semantic", failure_type="logic_error",
+                        format_violations=fmt)

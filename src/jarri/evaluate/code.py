@@ -8,14 +8,23 @@ out of time is an execute failure (hard); failing tests are semantic failures (p
 
 from __future__ import annotations
 
+import ast
 import json
 import re
+import textwrap
+from dataclasses import dataclass
 from typing import Any
+
+from jarri.evaluate.language import refusal
+from jarri.evaluate.reply import prepare
 
 from jarri.evaluate.report import Check, EvalReport, build_report
 from jarri.evaluate.sandbox import Limits, run_python
 
-_FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)(?:\n```|$)", re.S | re.I)
+# A fence at any indentation (inside a list item too), any tag; the tag decides the language.
+_FENCE = re.compile(r"^([ \t]*)```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.S | re.M)
+_PYTHON_TAGS = {"", "python", "python3", "py", "py3", "python2", "pycon", "ipython"}
+_CODE_START = re.compile(r"^(?:def|class|import|from|async\s+def|@)\b", re.M)
 MARKER = "@@JARRI_RESULT@@"
 
 # Runs inside the sandbox: imports the answer, runs each hidden test, prints one JSON line.
@@ -42,19 +51,77 @@ print("@@JARRI_RESULT@@" + json.dumps({"tests": result}))
 '''
 
 
-def extract_code(answer: str) -> str | None:
-    """The first fenced block, else the whole answer if it looks like Python."""
-    m = _FENCE.search(answer)
-    if m:
-        return m.group(1)
-    text = answer.strip()
-    if re.search(r"^\s*(def|class|import|from)\s", text, re.M):
-        return text
+@dataclass(frozen=True)
+class CodeAnswer:
+    code: str | None
+    violations: tuple[str, ...]
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _defines(code: str, name: str | None) -> bool:
+    return name is None or re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\s*\(",
+                                     code, re.M) is not None
+
+
+def _unfenced(text: str) -> str | None:
+    """Python written without a fence: from the first def/class/import line, dropping prose
+    lines at the end until it parses."""
+    m = _CODE_START.search(text)
+    if m is None:
+        return None
+    lines = text[m.start():].splitlines()
+    while lines:
+        code = "\n".join(lines)
+        if _parses(code):
+            return code
+        lines.pop()
     return None
+
+
+def find_code(answer: str, function: str | None = None) -> CodeAnswer:
+    """The Python the answer commits to: among its Python fenced blocks (tag python, py,
+    python3 ... or none), the last one that defines the asked function (else the last that
+    parses, else the last); without fences, the code written plainly."""
+    text = prepare(answer).text
+    fences = list(_FENCE.finditer(text))
+    python = [(textwrap.dedent(m.group(3)), m.group(2).casefold()) for m in fences
+              if m.group(2).casefold() in _PYTHON_TAGS]
+    fmt: list[str] = list(prepare(answer).violations)
+    if python:
+        chosen = next((c for c, _ in reversed(python) if _defines(c, function) and _parses(c)),
+                      None) or next((c for c, _ in reversed(python) if _parses(c)), None) \
+            or python[-1][0]
+        tag = next(t for c, t in python if c == chosen)
+        if tag not in ("python", "py", "python3", "py3"):
+            fmt.append("no_python_fence")
+        if len(fences) > 1:
+            fmt.append("several_code_blocks")
+        outside = _FENCE.sub("", text).strip()
+        if outside:
+            fmt.append("text_outside_block")
+        return CodeAnswer(chosen, tuple(fmt))
+    code = _unfenced(text)
+    fmt.append("no_python_fence")
+    if code is not None and text.strip() != code.strip():
+        fmt.append("text_outside_block")
+    return CodeAnswer(code, tuple(fmt))
+
+
+def extract_code(answer: str) -> str | None:
+    return find_code(answer).code
 
 
 def code_problems(params: dict[str, Any], ground_truth: Any) -> list[str]:
     tests = ground_truth.get("tests") if isinstance(ground_truth, dict) else None
+    if isinstance(ground_truth, dict) and not isinstance(ground_truth.get("function", ""), str):
+        return ["code: 'function' (the name the answer must define) must be text"]
     if not isinstance(tests, dict) or not tests or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in tests.items()):
         return ["code needs ground truth {tests: {name: python assertion, ...}}"]
@@ -67,17 +134,18 @@ def code_problems(params: dict[str, Any], ground_truth: Any) -> list[str]:
 
 
 def evaluate_code(answer: str, ground_truth: Any, params: dict[str, Any],
-                  pass_threshold: float) -> EvalReport:
+                  pass_threshold: float, *, prompt: str = "", prefill: str = "") -> EvalReport:
     tests: dict[str, str] = ground_truth["tests"]
-    code = extract_code(answer)
+    found = find_code(answer, ground_truth.get("function"))
+    code, fmt = found.code, list(found.violations)
     present = Check("code_present", code is not None, weight=0.0,
                     detail="fenced or plain Python found" if code else "no Python code found")
     if code is None:
         checks = [present, *(Check(f"test:{n}", False, detail="not run") for n in tests)]
         stage, ftype = ("generation", "empty_output") if not answer.strip() else \
-            ("format", "format_violation")
+            ("semantic", "refusal") if refusal(answer) else ("format", "format_violation")
         return build_report(checks, pass_threshold=pass_threshold, extracted=None,
-                            failure_stage=stage, failure_type=ftype)
+                            failure_stage=stage, failure_type=ftype, format_violations=fmt)
     limits = Limits(cpu_s=int(params.get("cpu_s", 5)), wall_s=float(params.get("wall_s", 10)),
                     memory_mib=int(params.get("memory_mib", 512)))
     res = run_python({"solution.py": code, "tests.json": json.dumps(tests),
@@ -101,11 +169,13 @@ def evaluate_code(answer: str, ground_truth: Any, params: dict[str, Any],
         runs = Check("code_runs", False, weight=0.0, detail=f"{why} [{where}]")
         checks = [present, runs, *(Check(f"test:{n}", False, detail="not run") for n in tests)]
         return build_report(checks, pass_threshold=pass_threshold, extracted=code[:2000],
-                            failure_stage="execute", failure_type=ftype)
+                            failure_stage="execute", failure_type=ftype,
+                            format_violations=fmt)
     results: dict[str, str | None] = outcome["tests"]
     checks = [present, Check("code_runs", True, weight=0.0, detail=f"ran [{where}]")]
     checks += [Check(f"test:{n}", results.get(n) is None and n in results,
                      detail="passed" if results.get(n) is None and n in results
                      else str(results.get(n, "not run"))) for n in tests]
     return build_report(checks, pass_threshold=pass_threshold, extracted=code[:2000],
-                        failure_stage="semantic", failure_type="wrong_answer")
+                        failure_stage="semantic", failure_type="wrong_answer",
+                        format_violations=fmt)

@@ -1,11 +1,23 @@
-"""Required and forbidden facts in free text (knowledge, prose summaries)."""
+"""Required and forbidden facts in free text (knowledge answers, short summaries).
+
+A required fact is found when one of its aliases is mentioned and not negated. A forbidden
+fact is a wrong claim (a wrong person, a wrong colour): mentioned without negation before the
+answer is complete, it makes the answer wrong as a whole (score 0), because an answer that commits to a wrong claim is not
+partly right. With ``other_years_wrong``, any year (1000-2999) the answer commits to that is not a
+required one is such a claim too ("1969 or 1970"; "Apollo 11" is not a year). With the protocol, only the ``Answer:``
+line is graded; without it, the whole reply.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from jarri.evaluate.normalise import normalise
+from jarri.evaluate.language import after_retraction, negated, refusal, sentences
+from jarri.evaluate.normalise import fold
+from jarri.evaluate.numbers import numbers, readable
+from jarri.evaluate.protocol import short_answer
+from jarri.evaluate.reply import prepare
 from jarri.evaluate.report import Check, EvalReport, build_report
 
 
@@ -13,34 +25,62 @@ def _aliases(item: Any) -> list[str]:
     return [str(a) for a in item] if isinstance(item, list) else [str(item)]
 
 
-def _mentions(text: str, alias: str) -> bool:
-    a = normalise(alias)
-    return bool(a) and re.search(rf"(?<![\w]){re.escape(a)}(?![\w])", text) is not None
+def _committed(text: str, alias: str) -> bool:
+    a = fold(alias)
+    return bool(a) and any(not negated(text, m.start(), m.end()) for m in
+                           re.finditer(rf"(?<![\w]){re.escape(a)}(?![\w])", text))
+
+
+def _wrong_claims(text: str, gt: dict[str, Any]) -> list[str]:
+    """Wrong claims made before every required fact was stated: once the answer is complete,
+    later sentences are explanation ("red, green and blue; red and green make yellow")."""
+    allowed = {float(a) for f in gt["required"] for a in _aliases(f)
+               if re.fullmatch(r"-?\d+(?:\.\d+)?", a)}
+    wrong: list[str] = []
+    said: set[int] = set()
+    for sentence in sentences(text) or [text]:
+        if len(said) == len(gt["required"]):
+            break
+        wrong += [a for f in gt.get("forbidden", []) for a in _aliases(f)
+                  if _committed(sentence, a)]
+        if gt.get("other_years_wrong"):
+            wrong += [n.text for n in numbers(sentence)
+                      if 1000 <= n.value < 3000 and n.value == int(n.value)
+                      and n.value not in allowed and not negated(sentence, n.start, n.end)]
+        said |= {i for i, f in enumerate(gt["required"])
+                 if any(_committed(sentence, a) for a in _aliases(f))}
+    return wrong
 
 
 def facts_problems(params: dict[str, Any], gt: Any) -> list[str]:
     if not isinstance(gt, dict) or not isinstance(gt.get("required"), list) or not gt["required"]:
-        return ["facts needs ground truth {required: [fact or [aliases]], forbidden: [...]}"]
+        return ["facts needs ground truth {required: [fact or [aliases]], forbidden: [...], "
+                "other_years_wrong: bool}"]
     return []
 
 
-def evaluate_facts(answer: str, gt: Any, params: dict[str, Any], threshold: float) -> EvalReport:
-    """One check per required fact (any alias, whole words, case-insensitive); each forbidden
-    fact present (a known wrong claim) costs as much as a required one."""
-    text = normalise(answer)
-    checks = [Check(f"has:{_aliases(f)[0]}", any(_mentions(text, a) for a in _aliases(f)),
+def evaluate_facts(answer: str, gt: Any, params: dict[str, Any], threshold: float, *,
+                   prompt: str = "", prefill: str = "") -> EvalReport:
+    reply = prepare(answer)
+    sa = short_answer(reply, prefill=prefill)
+    graded = sa.segments[0] if sa.source == "protocol" and sa.segments else reply.text
+    text = fold(readable(after_retraction(graded)))
+    checks = [Check(f"has:{_aliases(f)[0]}", any(_committed(text, a) for a in _aliases(f)),
                     detail=f"any of {_aliases(f)}") for f in gt["required"]]
-    checks += [Check(f"avoids:{_aliases(f)[0]}", not any(_mentions(text, a) for a in _aliases(f)),
-                     detail=f"none of {_aliases(f)}") for f in gt.get("forbidden", [])]
-    wrong = any(not c.passed for c in checks if c.name.startswith("avoids:"))
+    wrong = _wrong_claims(text, gt)
+    checks.append(Check("no_wrong_claim", not wrong, weight=0.0,
+                        detail=f"wrong claims: {wrong}" if wrong else "no known wrong claim"))
+    fmt = list(sa.violations)
     found = sum(c.passed for c in checks if c.name.startswith("has:"))
-    score_checks = checks if found else [
-        # nothing required was said: forbidden facts avoided by saying nothing earn nothing
-        Check(c.name, False if c.name.startswith("avoids:") else c.passed, c.weight, c.detail)
-        for c in checks]
-    if not answer.strip():
-        return build_report(score_checks, pass_threshold=threshold, extracted=None,
-                            failure_stage="generation", failure_type="empty_output")
-    return build_report(score_checks, pass_threshold=threshold, extracted=None,
-                        failure_stage="semantic",
-                        failure_type="hallucinated_fact" if wrong else "missing_fact")
+    if reply.empty:
+        return build_report(checks, pass_threshold=threshold, extracted=None,
+                            failure_stage="generation", failure_type="empty_output",
+                            format_violations=fmt)
+    if found < len(gt["required"]) and refusal(reply.text):
+        return build_report(checks, pass_threshold=threshold, extracted=None, void=True,
+                            failure_stage="semantic", failure_type="refusal",
+                            format_violations=fmt)
+    return build_report(checks, pass_threshold=threshold, extracted=graded[:2000],
+                        void=bool(wrong), failure_stage="semantic",
+                        failure_type="hallucinated_fact" if wrong else "missing_fact",
+                        format_violations=fmt)

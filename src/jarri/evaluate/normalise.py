@@ -7,7 +7,8 @@ import unicodedata
 
 _FENCE = re.compile(r"^```[A-Za-z0-9_+-]*\s*\n(.*?)\n?```", re.S)
 _PREFIX = re.compile(r"^(final answer|answer|a)\s*[:=\-]\s*", re.I)
-_EDGE_PUNCT = "\"'`*_ \t.,;:!?()[]"
+_EDGE_PUNCT = "\"'`*_ \t.,;:!?()[]{}<>«»“”‘’"
+_QUOTES = re.compile(r"[\"`*_“”«»]|(?<!\w)['‘’]|['‘’](?!\w)")
 
 
 def strip_fence(text: str) -> str:
@@ -29,3 +30,12 @@ def normalise(text: str) -> str:
     t = t.strip(_EDGE_PUNCT)
     t = re.sub(r"\s+", " ", t)
     return t.casefold()
+
+
+def fold(text: str) -> str:
+    """``normalise`` plus: accents, quotes and emphasis marks do not matter either
+    ("**Brontë**" == "bronte"); apostrophes inside words stay ("o'clock")."""
+    t = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    t = "".join(c for c in t if not unicodedata.combining(c))
+    t = _QUOTES.sub(" ", t)
+    return normalise(t)

@@ -10,10 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jarri.evaluate import basic, choice, code, facts, structured
+from jarri.evaluate import choice, code, constraints, exact, facts, json_fields, numeric
 from jarri.evaluate.report import EvalReport
 
-EvalFn = Callable[[str, Any, dict[str, Any], float], EvalReport]
+# evaluate(answer, ground_truth, params, pass_threshold, *, prompt="", prefill="") -> report.
+# ``prompt`` is the task's prompt (numbers restated from it are not answers); ``prefill`` is
+# text the backend's prompt template already put in the model's mouth (e.g. "Answer:").
+EvalFn = Callable[..., EvalReport]
 CheckFn = Callable[[dict[str, Any], Any], list[str]]
 
 
@@ -31,24 +34,24 @@ class Evaluator:
 
 
 EVALUATORS: dict[str, Evaluator] = {
-    "exact": Evaluator("exact", "1", basic.evaluate_exact, basic.exact_problems,
+    "exact": Evaluator("exact", "2", exact.evaluate_exact, exact.exact_problems,
                        ("answer_present", "answer_matches")),
-    "numeric": Evaluator("numeric", "2", basic.evaluate_numeric, basic.numeric_problems,
+    "numeric": Evaluator("numeric", "3", numeric.evaluate_numeric, numeric.numeric_problems,
                          ("number_present", "value_correct", "unit_correct (when a unit is set)")),
-    "mcq": Evaluator("mcq", "1", choice.evaluate_mcq, choice.mcq_problems,
+    "mcq": Evaluator("mcq", "2", choice.evaluate_mcq, choice.mcq_problems,
                      ("choice_present", "choice_correct")),
-    "logic": Evaluator("logic", "1", choice.evaluate_logic, choice.logic_problems,
+    "logic": Evaluator("logic", "2", choice.evaluate_logic, choice.logic_problems,
                        ("verdict_present", "single_verdict", "verdict_correct")),
-    "facts": Evaluator("facts", "1", facts.evaluate_facts, facts.facts_problems,
-                       ("has:<fact> per required fact", "avoids:<fact> per forbidden fact")),
-    "json_fields": Evaluator("json_fields", "1", structured.evaluate_json,
-                             structured.json_problems,
-                             ("json_object", "field:<name> per field", "no_extra_fields")),
-    "constraints": Evaluator("constraints", "1", structured.evaluate_constraints,
-                             structured.constraints_problems,
-                             ("uses:<word>", "bullet_count", "sentence_count", "max_words",
-                              "min_words", "max_chars", "avoids:<word>")),
-    "code": Evaluator("code", "1", code.evaluate_code, code.code_problems,
+    "facts": Evaluator("facts", "2", facts.evaluate_facts, facts.facts_problems,
+                       ("has:<fact> per required fact", "no_wrong_claim")),
+    "json_fields": Evaluator("json_fields", "2", json_fields.evaluate_json,
+                             json_fields.json_problems,
+                             ("json_object", "field:<name> per field")),
+    "constraints": Evaluator("constraints", "2", constraints.evaluate_constraints,
+                             constraints.constraints_problems,
+                             ("uses:<word>", "on_topic", "bullet_count", "sentence_count",
+                              "max_words", "min_words", "max_chars", "avoids:<word>")),
+    "code": Evaluator("code", "2", code.evaluate_code, code.code_problems,
                       ("code_present", "code_runs", "test:<name> per hidden test")),
 }
 

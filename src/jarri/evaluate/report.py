@@ -27,6 +27,10 @@ class EvalReport:
     failure_stage: str | None = None
     failure_type: str | None = None
     failure_subtypes: tuple[str, ...] = field(default_factory=tuple)
+    # Format discipline, apart from correctness: the answer protocol the prompt asked for was
+    # followed (None: the evaluator states no protocol), and the rules broken if not.
+    format_ok: bool | None = None
+    format_violations: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def hard_failure(self) -> bool:
@@ -37,11 +41,20 @@ class EvalReport:
 
 
 def build_report(checks: list[Check], *, pass_threshold: float, extracted: str | None,
-                 failure_stage: str | None = None, failure_type: str | None = None) -> EvalReport:
-    """Weighted score from checks; failure labels only when the answer is not fully correct."""
+                 failure_stage: str | None = None, failure_type: str | None = None,
+                 format_violations: tuple[str, ...] | list[str] | None = None,
+                 void: bool = False) -> EvalReport:
+    """Weighted score from checks; failure labels only when the answer is not fully correct.
+
+    ``void``: the answer commits to something wrong (a wrong claim, a refusal), so no check
+    earns points. ``format_violations``: None when no format protocol applies; otherwise the
+    broken rules (empty: the format was followed).
+    """
     total = sum(c.weight for c in checks)
     got = sum(c.weight for c in checks if c.passed)
     score = round(100.0 * got / total, 6) if total > 0 else 0.0
+    if void:
+        score = 0.0
     if score >= 100.0:
         failure_stage = failure_type = None
     elif failure_stage is None or failure_type is None:
@@ -59,4 +72,6 @@ def build_report(checks: list[Check], *, pass_threshold: float, extracted: str |
         failure_stage=failure_stage,
         failure_type=failure_type,
         failure_subtypes=subtypes,
+        format_ok=None if format_violations is None else not format_violations,
+        format_violations=tuple(dict.fromkeys(format_violations or ())),
     )

@@ -24,9 +24,33 @@ STAGES: Final[dict[str, tuple[str, ...]]] = {
     "execute": ("runtime_error", "execution_timeout", "test_failure"),
     # wrong content
     "semantic": ("wrong_answer", "arithmetic_error", "unit_error", "hallucinated_fact",
-                 "missing_fact", "logic_error"),
+                 "missing_fact", "logic_error", "refusal"),
     # a stated constraint broken
     "constraint": ("constraint_violation",),
+}
+
+# Format discipline (record field format_violations): the answer protocol each prompt states,
+# rule by rule. Breaking one never costs correctness points; it sets format_ok = false.
+FORMAT_RULES: Final[dict[str, str]] = {
+    "no_answer_line": "no final 'Answer: ...' line (the answer was found by a fallback)",
+    "answer_line_not_last": "text follows the 'Answer:' line",
+    "answer_lines_missing": "fewer 'Answer N:' lines than questions",
+    "answer_not_bare": "the 'Answer:' line holds more than the answer itself",
+    "unit_missing": "the number is given without the unit the prompt asks for",
+    "continued_past_answer": "the reply goes on with a new turn it made up ('Question: ...')",
+    "repetition_loop": "the reply ends in a repetition loop (cut before grading)",
+    "not_json_only": "the reply is not one JSON object alone (a ```json fence allowed)",
+    "several_json_objects": "the reply holds more than one JSON object",
+    "value_as_string": "a number or true/false was written as a string",
+    "key_spelling": "a key differs from the asked one in case or spacing",
+    "extra_fields": "keys the prompt did not ask for",
+    "no_python_fence": "the code is not in a ```python fenced block",
+    "text_outside_block": "text outside the code block",
+    "several_code_blocks": "more than one code block",
+    "preamble": "a lead-in line before the text ('Here are three bullets:')",
+    "title": "a title or heading before the text",
+    "closing_remark": "a remark after the text ('I hope this helps')",
+    "code_fence_in_prose": "the text is wrapped in a code fence",
 }
 
 # Stages whose failures leave nothing usable to grade.

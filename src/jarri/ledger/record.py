@@ -160,6 +160,12 @@ class RunRecord(BaseModel):
     failure_stage: str | None = None
     failure_type: str | None = None
     failure_subtypes: list[str] = Field(default_factory=list)
+    format_ok: bool | None = Field(
+        default=None, description="The answer followed the format protocol its prompt states "
+        "(a verdict apart from correctness); null when not graded or no protocol applies.")
+    format_violations: list[str] = Field(
+        default_factory=list, description="Format rules broken (evaluate/taxonomy.py "
+        "FORMAT_RULES).")
 
     @field_serializer("started_at", "finished_at")
     def _iso(self, value: datetime) -> str:

@@ -33,7 +33,7 @@ RECORD_FIELDS: dict[str, str] = {
     "passed": "BOOLEAN", "fully_correct": "BOOLEAN", "hard_failure": "BOOLEAN",
     "failure_stage": "VARCHAR", "failure_type": "VARCHAR", "failure_subtypes": "VARCHAR[]",
     "checks": "STRUCT(name VARCHAR, passed BOOLEAN, weight DOUBLE, detail VARCHAR)[]",
-    "extracted_answer": "VARCHAR",
+    "extracted_answer": "VARCHAR", "format_ok": "BOOLEAN", "format_violations": "VARCHAR[]",
 }
 
 # Where each line came from (rebuild/fast_record.py: WRAP_FIELDS).

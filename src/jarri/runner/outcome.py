@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from jarri.backends.base import Completion
 from jarri.evaluate.generation import repetition_loop
 from jarri.evaluate.registry import get_evaluator
+from jarri.evaluate.reply import has_loop
 from jarri.evaluate.report import Check, EvalReport
 from jarri.evaluate.taxonomy import is_hard
 from jarri.evaluate.thinking import split_thinking
@@ -38,12 +39,14 @@ class Outcome:
     failure_type: str | None = None
     failure_subtypes: list[str] = field(default_factory=list)
     truncated: bool = False
+    format_ok: bool | None = None
+    format_violations: list[str] = field(default_factory=list)
 
 
 def _generation_problem(c: Completion, answer: str, thinking: str) -> str | None:
     if c.failure is not None and c.failure.stage == "generation":
         return c.failure.type
-    if repetition_loop(answer) or repetition_loop(thinking):
+    if has_loop(answer) or repetition_loop(answer) or repetition_loop(thinking):
         return "repetition_loop"
     if not answer.strip() and thinking.strip():
         return "thinking_only"
@@ -66,7 +69,7 @@ def decide(task: Task, c: Completion) -> Outcome:
     ev = get_evaluator(task.evaluator)
     try:
         report = ev.evaluate(answer, task.ground_truth, task.evaluator_params,
-                             task.pass_threshold)
+                             task.pass_threshold, prompt=task.prompt, prefill=c.prefill)
     except Exception:  # noqa: BLE001 - an evaluator bug must never stop a sweep
         return Outcome(status="evaluator_error", answer_text=answer, thinking_text=thinking,
                        evaluator=ev.ref, error=traceback.format_exc(limit=20),
@@ -85,7 +88,8 @@ def _from_report(r: EvalReport, answer: str, thinking: str, ref: str,
         score_percent=r.score_percent, checks=list(r.checks), extracted=r.extracted,
         passed=r.passed, fully_correct=r.score_percent >= 100.0, hard_failure=r.hard_failure,
         failure_stage=r.failure_stage, failure_type=r.failure_type,
-        failure_subtypes=list(r.failure_subtypes), truncated=truncated)
+        failure_subtypes=list(r.failure_subtypes), truncated=truncated,
+        format_ok=r.format_ok, format_violations=list(r.format_violations))
 
 
 def _apply_generation_label(out: Outcome, problem: str | None, report: EvalReport,
@@ -98,8 +102,11 @@ def _apply_generation_label(out: Outcome, problem: str | None, report: EvalRepor
             return
     if problem is None:
         return
+    # A hard failure never carries points: the generation broke and the answer was not right.
     out.failure_stage = "generation"
     out.failure_type = problem
     out.hard_failure = True
+    out.score_percent = 0.0
+    out.passed = False
     if problem not in out.failure_subtypes:
         out.failure_subtypes.append(problem)

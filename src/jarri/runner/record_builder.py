@@ -106,4 +106,5 @@ def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, complet
         passed=outcome.passed, fully_correct=outcome.fully_correct,
         hard_failure=outcome.hard_failure, failure_stage=outcome.failure_stage,
         failure_type=outcome.failure_type, failure_subtypes=outcome.failure_subtypes,
+        format_ok=outcome.format_ok, format_violations=outcome.format_violations,
     )

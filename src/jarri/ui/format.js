@@ -1,7 +1,7 @@
 // Numbers with their units; missing values say why instead of showing 0.
 export const UNITS = {
   runs: "", avg_score_percent: "pts", success_rate: "%", fully_correct_rate: "%",
-  completion_rate: "%", hard_failure_rate: "%", avg_energy_j: "J", energy_coverage: "%",
+  completion_rate: "%", hard_failure_rate: "%", format_compliance_rate: "%", avg_energy_j: "J", energy_coverage: "%",
   tokens_per_second: "tok/s", e2e_tokens_per_second: "tok/s", avg_output_tokens: "tok",
   avg_total_tokens: "tok", joules_per_output_token: "J/tok", output_tokens_per_joule: "tok/J",
   score_per_100_output_tokens: "pts/100 tok", score_per_output_token: "pts/tok",
@@ -9,7 +9,7 @@ export const UNITS = {
   score_per_wh_vs_best: "×", coverage: "%", failure_rate: "%",
 };
 const PERCENT = new Set(["success_rate", "fully_correct_rate", "completion_rate",
-  "hard_failure_rate", "energy_coverage", "coverage", "failure_rate"]);
+  "hard_failure_rate", "format_compliance_rate", "energy_coverage", "coverage", "failure_rate"]);
 const ENERGY = new Set(["avg_energy_j", "joules_per_output_token", "output_tokens_per_joule",
   "score_per_wh", "energy_per_success_j", "score_per_wh_vs_best"]);
 

@@ -4,7 +4,7 @@ const SUMS = ["runs", "sum_score", "n_passed", "n_fully_correct", "n_completed",
   "n_hard_failure", "n_energy", "sum_energy_j", "sum_tokens_decode", "sum_eval_s",
   "sum_tokens", "n_tokens", "sum_wall_tokens_s", "sum_total_tokens", "n_total_tokens",
   "sum_energy_tokens_j", "sum_tokens_energy", "sum_score_tokens", "sum_score_energy",
-  "n_passed_energy"];
+  "n_passed_energy", "n_format_ok", "n_format_graded"];
 
 const div = (a, b) => (b ? a / b : null);
 const r6 = (v) => (v === null ? null : Math.round(v * 1e6) / 1e6);
@@ -19,6 +19,7 @@ export function aggregate(rows) {
     fully_correct_rate: div(t.n_fully_correct, t.runs),
     completion_rate: div(t.n_completed, t.runs),
     hard_failure_rate: div(t.n_hard_failure, t.runs),
+    format_compliance_rate: div(t.n_format_ok, t.n_format_graded),
     avg_energy_j: div(t.sum_energy_j, t.n_energy),
     energy_coverage: div(t.n_energy, t.runs),
     tokens_per_second: div(t.sum_tokens_decode, t.sum_eval_s),

@@ -40,5 +40,5 @@ SELECT
   r.passed, r.fully_correct, r.hard_failure, r.failure_stage, r.failure_type,
   r.failure_subtypes, r.import_flags,
   coalesce(r.checks, []) AS checks,
-  r.extracted_answer
+  r.extracted_answer, r.format_ok, coalesce(r.format_violations, []) AS format_violations
 FROM $source AS r;

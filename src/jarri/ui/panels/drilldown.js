@@ -61,6 +61,8 @@ function runCard(r, ctx) {
       ["thinking", `${num(r.thinking_chars)} chars`],
       ["energy", energy], ["energy method", r.energy_method],
       ["failure subtypes", (r.failure_subtypes || []).join(", ") || "—"],
+      ["format followed", r.format_ok == null ? "—" : (r.format_ok ? "yes" : "no")],
+      ["format rules broken", (r.format_violations || []).join(", ") || "—"],
       ["import flags", (r.import_flags || []).join(", ") || "—"],
       ["evaluator", r.evaluator || "—"], ["extracted answer", r.extracted_answer ?? "—"],
     ].map(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])),

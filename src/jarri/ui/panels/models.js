@@ -10,6 +10,7 @@ export const METRIC_COLUMNS = [
   ["score_per_100_output_tokens", "score/100 tokens"], ["joules_per_output_token", "J/output token"],
   ["score_per_wh", "score/Wh"], ["score_per_wh_vs_best", "score/Wh vs best visible"],
   ["hard_failure_rate", "hard failure rate"], ["success_rate", "success rate"],
+  ["format_compliance_rate", "format followed"],
 ];
 
 // Model comparison rows from the model x task x GPU x watts surface, after the filters, on

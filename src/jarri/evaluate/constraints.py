@@ -1,0 +1,151 @@
+"""Constrained writing: counts, required and banned words, topic, length.
+
+Protocol: the text only (no title, no lead-in such as "Here are three tips:", no closing
+remark, no code fence). Leniently, those are set aside before counting and reported as format
+faults. Words are compared by Snowball stem, so "Apples" breaks a ban on "apple" and
+"helmets" uses "helmet". A required word counts only inside a real phrase (a sentence of at
+least three words or a bullet of at least two, with other words than the required ones), so
+stuffed keywords earn nothing. Sentences are split by pysbd (abbreviations do not end one).
+With ``topic_words``, each bullet or sentence (``each_unit_topic``) or the text as a whole
+must be on the topic (a word starting with one of the topic stems). Nothing earns points
+(score 0) unless some required word is used in a real phrase and at least half of the
+bullets or sentences are on the topic: stuffed keywords and off-topic lists are wrong
+answers, not partial ones.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jarri.evaluate.language import refusal, sentences, stem, stems, words
+from jarri.evaluate.reply import prepare
+from jarri.evaluate.report import Check, EvalReport, build_report
+
+_BULLET = re.compile(r"^\s*(?:[-*•‣–]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)])\s+(\S.*)$")
+_FENCE = re.compile(r"^\s*```[\w+-]*\s*\n(.*?)\n?```\s*$", re.S)
+_TITLE = re.compile(r"^\s*(?:#+\s+.*|\*\*[^*]+\*\*:?|__[^_]+__:?)\s*$")
+_CLOSING = re.compile(r"^\s*(?:i hope|hope this|let me know|feel free|happy to help|enjoy|"
+                      r"note:|\(note|these tips|this (?:text|answer|response|list)|"
+                      r"(?:word|sentence) count)", re.I)
+KNOWN = {"min_words", "max_words", "sentences", "bullets", "required_words", "banned_words",
+         "max_chars", "topic_words", "each_unit_topic"}
+
+
+def constraints_problems(params: dict[str, Any], gt: Any) -> list[str]:
+    if not isinstance(gt, dict) or not gt or set(gt) - KNOWN:
+        return [f"constraints needs ground truth with keys from {sorted(KNOWN)}"]
+    if not gt.get("required_words") and not gt.get("bullets") and not gt.get("sentences"):
+        return ["constraints needs content to check (required_words, bullets or sentences): "
+                "length limits alone would give points to 'hello'"]
+    return []
+
+
+def _body(text: str, want_bullets: bool) -> tuple[list[str], list[str], list[str]]:
+    """(lines of the text itself, bullet items, format rules broken)."""
+    fmt: list[str] = []
+    m = _FENCE.match(text)
+    if m:
+        text = m.group(1)
+        fmt.append("code_fence_in_prose")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    while lines and _TITLE.match(lines[0]) and len(lines) > 1:
+        lines.pop(0)
+        fmt.append("title")
+    is_bullet = [bool(_BULLET.match(ln)) for ln in lines]
+    if want_bullets and any(is_bullet):
+        first = is_bullet.index(True)
+        last = len(is_bullet) - 1 - is_bullet[::-1].index(True)
+        if first > 0:
+            fmt.append("preamble")
+        if last < len(lines) - 1:
+            fmt.append("closing_remark")
+        lines = lines[first:last + 1]
+    else:
+        if len(lines) > 1 and lines[0].rstrip().endswith(":"):
+            lines.pop(0)
+            fmt.append("preamble")
+        if len(lines) > 1 and _CLOSING.match(lines[-1]):
+            lines.pop()
+            fmt.append("closing_remark")
+    bullets = [b.group(1) for ln in lines if (b := _BULLET.match(ln))]
+    return lines, bullets, fmt
+
+
+def _real_phrase(unit: str, required: set[str], bullet: bool) -> bool:
+    ws = words(unit)
+    others = {stem(w) for w in ws} - required
+    return (len(ws) >= 2 and len(others) >= 1) if bullet else (len(ws) >= 3 and len(others) >= 2)
+
+
+def _on_topic(unit: str, topic: list[str]) -> bool:
+    return any(s.startswith(t) for s in stems(unit) for t in topic)
+
+
+def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold: float, *,
+                         prompt: str = "", prefill: str = "") -> EvalReport:
+    reply = prepare(answer)
+    lines, bullets, fmt = _body(reply.text, "bullets" in gt)
+    body = "\n".join(lines)
+    if "bullets" in gt:
+        units = bullets or lines
+        unit_is_bullet = bool(bullets)
+    else:
+        units = sentences(body)
+        unit_is_bullet = False
+    all_words = words(body)
+    required = [str(w) for w in gt.get("required_words", [])]
+    req_stems = {stem(w) for w in required}
+    checks: list[Check] = []
+    for w in required:
+        s = stem(w)
+        used = [u for u in units if s in stems(u) and _real_phrase(u, req_stems, unit_is_bullet)]
+        checks.append(Check(f"uses:{w}", bool(used),
+                            detail=f"word {w!r} in a real phrase" if used else
+                            f"word {w!r} not used in a real phrase"))
+    topic = [stem(t) for t in gt.get("topic_words", [])]
+    off_topic = False
+    if topic:
+        on = [u for u in units if _on_topic(u, topic)]
+        off_topic = 2 * len(on) < len(units) or not on
+        each = gt.get("each_unit_topic", False)
+        ok = bool(units) and (len(on) == len(units) if each else bool(on))
+        checks.append(Check("on_topic", ok, detail=f"{len(on)} of {len(units)} "
+                            f"{'bullets' if unit_is_bullet else 'sentences'} on the topic"))
+    on_topic = bool(body.strip()) and (not checks or any(c.passed for c in checks))
+    if "bullets" in gt:
+        checks.append(Check("bullet_count", on_topic and len(bullets) == gt["bullets"],
+                            detail=f"{len(bullets)} bullets, want {gt['bullets']}"))
+    if "sentences" in gt:
+        n = len(units) if not unit_is_bullet else len(sentences(body))
+        checks.append(Check("sentence_count", on_topic and n == gt["sentences"],
+                            detail=f"{n} sentences, want {gt['sentences']}"))
+    # Nothing earns points unless the text is really there: a required word inside a real
+    # phrase (when words are required), and mostly on the topic (when one is set).
+    uses = [c for c in checks if c.name.startswith("uses:")]
+    has_content = bool(body.strip()) and any(c.passed for c in checks) and not off_topic \
+        and (not uses or any(c.passed for c in uses))
+    if "max_words" in gt:
+        checks.append(Check("max_words", has_content and len(all_words) <= gt["max_words"],
+                            detail=f"{len(all_words)} words, max {gt['max_words']}"))
+    if "min_words" in gt:
+        checks.append(Check("min_words", has_content and len(all_words) >= gt["min_words"],
+                            detail=f"{len(all_words)} words, min {gt['min_words']}"))
+    if "max_chars" in gt:
+        checks.append(Check("max_chars", has_content and len(body) <= gt["max_chars"],
+                            detail=f"{len(body)} chars, max {gt['max_chars']}"))
+    reply_stems = set(stems(reply.text))
+    for w in gt.get("banned_words", []):
+        checks.append(Check(f"avoids:{w}", has_content and stem(w) not in reply_stems,
+                            detail=f"banned word {w!r} (any form)"))
+    if reply.empty:
+        return build_report(checks, pass_threshold=threshold, extracted=None,
+                            failure_stage="generation", failure_type="empty_output",
+                            format_violations=fmt)
+    if refusal(reply.text) and not all(c.passed for c in checks):
+        return build_report(checks, pass_threshold=threshold, extracted=None, void=True,
+                            failure_stage="semantic", failure_type="refusal",
+                            format_violations=fmt)
+    return build_report(checks, pass_threshold=threshold, extracted=body[:2000],
+                        void=not has_content, failure_stage="constraint",
+                        failure_type="constraint_violation", format_violations=fmt)

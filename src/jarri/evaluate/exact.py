@@ -1,0 +1,118 @@
+"""Short text answers (a city, a symbol, a name): the committed answer must be the expected
+one or an alias; a hedge, a negation or a retraction away from it is wrong."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jarri.evaluate.language import HEDGE, after_retraction, negated, refusal, sentences, words
+from jarri.evaluate.normalise import fold
+from jarri.evaluate.protocol import ShortAnswer, short_answer
+from jarri.evaluate.reply import prepare
+from jarri.evaluate.report import Check, EvalReport, build_report
+
+BARE_WORDS = 4  # a segment this short is an answer attempt even without a known candidate
+
+
+def _targets(ground_truth: Any) -> list[str]:
+    if isinstance(ground_truth, str):
+        return [ground_truth]
+    answers = [ground_truth["answer"], *ground_truth.get("aliases", [])]
+    return [str(a) for a in answers]
+
+
+def exact_problems(params: dict[str, Any], ground_truth: Any) -> list[str]:
+    if isinstance(ground_truth, str) and ground_truth.strip():
+        return []
+    if isinstance(ground_truth, dict) and isinstance(ground_truth.get("answer"), str | int):
+        lists = [ground_truth.get(k, []) for k in ("aliases", "distractors")]
+        if all(isinstance(v, list) and all(isinstance(a, str | int) for a in v) for v in lists):
+            return []
+    return ["exact needs ground truth \"text\" or {answer: text, aliases: [text, ...], "
+            "distractors: [text, ...]}"]
+
+
+def mentions(text: str, phrase: str) -> list[re.Match[str]]:
+    """Whole-word, case- and accent-insensitive mentions of ``phrase`` in ``text`` (folded)."""
+    p = fold(phrase)
+    if not p:
+        return []
+    return list(re.finditer(rf"(?<![\w]){re.escape(p)}(?![\w])", text))
+
+
+def committed(text: str, phrases: list[str]) -> tuple[bool, bool]:
+    """(some phrase is mentioned, some mention of it is not negated)."""
+    t = fold(text)
+    found = [m for p in phrases for m in mentions(t, p)]
+    return bool(found), any(not negated(t, m.start(), m.end()) for m in found)
+
+
+def _judge(segment: str, targets: list[str], distractors: list[str]) -> tuple[str, str] | None:
+    """(verdict, why) for one segment, or None when it offers no answer at all."""
+    seg = after_retraction(segment)
+    parts = sentences(seg) or [seg]
+    for sentence in parts:
+        t_seen, t_ok = committed(sentence, targets)
+        d_seen, d_ok = committed(sentence, distractors)
+        if not (t_seen or d_seen or len(words(sentence)) <= BARE_WORDS):
+            continue
+        folded = fold(sentence)
+        if any(fold(t) == folded for t in targets):
+            return "right", "the answer itself"
+        if t_ok and d_ok:
+            return "hedge", "names the answer and a known wrong one"
+        if t_ok and HEDGE.search(_without_negated(sentence)):
+            return "hedge", "offers alternatives"
+        if t_ok:
+            return "right", "commits to the answer"
+        return "wrong", "the expected answer is not committed to"
+    return None
+
+
+def _without_negated(sentence: str) -> str:
+    # "Canberra (not Sydney or Melbourne)": alternatives that are ruled out are not a hedge.
+    return re.sub(r"\b(?:not|rather than|instead of)\b[^,;.()]*", " ", sentence, flags=re.I)
+
+
+def evaluate_exact(answer: str, ground_truth: Any, params: dict[str, Any],
+                   pass_threshold: float, *, prompt: str = "", prefill: str = "") -> EvalReport:
+    reply = prepare(answer)
+    sa = short_answer(reply, prefill=prefill)
+    targets = _targets(ground_truth)
+    distractors = [str(d) for d in (ground_truth.get("distractors", [])
+                                    if isinstance(ground_truth, dict) else [])]
+    verdict = segment = None
+    why = "no answer found"
+    for seg in sa.segments:
+        judged = _judge(seg, targets, distractors)
+        if judged is not None:
+            (verdict, why), segment = judged, seg
+            break
+    return _report(sa, verdict, why, segment, targets, reply.empty, refusal(reply.text),
+                   pass_threshold)
+
+
+def _report(sa: ShortAnswer, verdict: str | None, why: str, segment: str | None,
+            targets: list[str], empty: bool, refused: bool, threshold: float) -> EvalReport:
+    present = Check("answer_present", segment is not None, weight=0.0,
+                    detail=f"graded: {segment[:160]!r} ({sa.source})" if segment else why)
+    match = Check("answer_matches", verdict == "right",
+                  detail=f"expected one of {targets}: {why}")
+    checks = [present, match]
+    fmt = list(sa.violations)
+    if sa.source == "protocol" and segment is not None and len(words(segment)) > 2 * max(
+            len(words(t)) for t in targets) + 2:
+        fmt.append("answer_not_bare")
+    if empty:
+        return build_report(checks, pass_threshold=threshold, extracted=None,
+                            failure_stage="generation", failure_type="empty_output",
+                            format_violations=fmt)
+    if verdict != "right" and refused:
+        return build_report(checks, pass_threshold=threshold, extracted=segment,
+                            failure_stage="semantic", failure_type="refusal",
+                            format_violations=fmt)
+    return build_report(checks, pass_threshold=threshold, extracted=segment,
+                        failure_stage="semantic" if segment is not None else "parse",
+                        failure_type="wrong_answer" if segment is not None else "parse_failure",
+                        format_violations=fmt)

@@ -1,0 +1,111 @@
+"""Plain-English signals the evaluators read: negation, hedges, retractions, refusals, word
+forms (Snowball stemmer) and sentences (pysbd, abbreviation-aware).
+
+These decide whether a mention is a *committed* answer: "Canberra" is committed in "It is
+Canberra, not Sydney" but not in "not Canberra", "Canberra or Sydney", or "Canberra. Actually,
+no: Sydney". docs/evaluators.md lists the words.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
+
+# A mention preceded by one of these inside its clause is negated ("not 1945", "isn't B").
+_NEGATORS = re.compile(
+    r"\b(?:not|never|no\s+longer|isn['’]t|aren['’]t|wasn['’]t|weren['’]t|doesn['’]t|don['’]t|"
+    r"didn['’]t|cannot|can['’]t|nor|neither|rather\s+than|instead\s+of|unlike|except|"
+    r"other\s+than|as\s+opposed\s+to)\b", re.I)
+# ... or followed by one of these ("1944 is wrong").
+_NEGATED_AFTER = re.compile(
+    r"^[\s,:\-]*(?:(?:is|was)\s+not\b|(?:is|was)n['’]t\b|"
+    r"(?:is|was|would\s+be|seems)?\s*(?:not\s+(?:correct|right|the\s+answer)|wrong|"
+    r"incorrect|false|a\s+(?:common\s+)?(?:mistake|misconception|myth)))\b", re.I)
+# Where a clause ends when looking back from a mention for a negator.
+_CLAUSE_BREAK = re.compile(r"[,;:.!?()\[\]\n]|\b(?:but|is|are|was|were|it['’]s|instead|so|"
+                           r"hence|therefore|thus|then|equals)\b|=", re.I)
+# Words that offer alternatives instead of committing to one.
+HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably\s+(?:either|one\s+of)|"
+                   r"one\s+of|and/or|could\s+be\s+(?:either|any))\b|\w\s*/\s*\w", re.I)
+# Markers after which the answer is given again ("Canberra. Actually, no: Sydney").
+RETRACTION = re.compile(
+    r"\b(?:actually|wait|correction|scratch\s+that|on\s+second\s+thought|i\s+mean|"
+    r"let\s+me\s+correct|i\s+was\s+wrong|sorry|oops|no\s+wait|rather)\b", re.I)
+_REFUSAL = re.compile(
+    r"\b(?:i\s*(?:am|['’]m)\s+(?:sorry|afraid|unable|not\s+able)|i\s+(?:can(?:no|['’])t|"
+    r"won['’]t|will\s+not|do\s+not|don['’]t)\s+(?:help|assist|answer|provide|comply|do\s+that|"
+    r"know|have\s+(?:access|the\s+ability|enough))|as\s+an\s+ai|as\s+a\s+language\s+model|"
+    r"i\s+(?:must|have\s+to)\s+decline|i\s+refuse|cannot\s+(?:help|assist)\s+with)", re.I)
+
+# Function words: a "sentence" with none of them is a list of words, not a sentence.
+FUNCTION_WORDS = frozenset("""a an the is are was were be been being am do does did has have
+had will would can could should may might must shall of in on at to for from by with into onto
+about over under after before through and or but so if then than that this these those it its
+they them their there here he she his her we our you your i my me not no as each every all
+some any more most many much few very can't don't isn't aren't it's one""".split())
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
+def negated(text: str, start: int, end: int) -> bool:
+    """Is the mention at text[start:end] negated within its clause?"""
+    before = text[:start]
+    breaks = list(_CLAUSE_BREAK.finditer(before))
+    clause = before[breaks[-1].end():] if breaks else before
+    if _NEGATORS.search(clause):
+        return True
+    return bool(_NEGATED_AFTER.match(text[end:]))
+
+
+def after_retraction(text: str) -> str:
+    """The part of ``text`` after its last retraction marker, if anything is said there."""
+    marks = list(RETRACTION.finditer(text))
+    if not marks:
+        return text
+    tail = text[marks[-1].end():]
+    tail = re.sub(r"^[\W_]*(?:no\b)?[\W_]*", "", tail, flags=re.I)
+    return tail if words(tail) else text
+
+
+def refusal(text: str) -> bool:
+    return bool(_REFUSAL.search(text))
+
+
+@functools.cache
+def _stemmer() -> Any:
+    import snowballstemmer  # type: ignore[import-untyped]
+
+    return snowballstemmer.stemmer("english")
+
+
+def stem(word: str) -> str:
+    w = word.casefold().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    return str(_stemmer().stemWord(w))
+
+
+def stems(text: str) -> list[str]:
+    return [stem(w) for w in words(text)]
+
+
+@functools.cache
+def _segmenter() -> Any:
+    import pysbd  # type: ignore[import-untyped]
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of running text (abbreviations such as "Dr." or "p.m." do not end one);
+    a line break also ends one. Pieces without a word are dropped."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if line.strip():
+            out.extend(s.strip() for s in _segmenter().segment(line) if words(s))
+    return out

@@ -1,0 +1,147 @@
+"""Numbers as people write them, and their units.
+
+- number words become digits (``text2num``: "one hundred and eighty" -> 180);
+- thousands separators: comma, apostrophe, a plain, thin or narrow no-break space
+  ("12,345", "12 345"); the unicode minus is a minus (reply.normalise_unicode);
+- a date is one number, its year ("8 May 1945", "May 8, 1945", "1945-05-08" -> 1945);
+- a unit is a word after the number that ``pint`` knows *and* that measures what the task
+  asks for (length for metres, time for minutes), so "48 eggs" has no unit and "4500 km" has
+  a wrong one; any spelling pint knows counts ("metre", "meters", "secs", "mL").
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATES = [
+    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS},?\s+(\d{{3,4}})\b", re.I),
+    re.compile(rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(\d{{3,4}})\b", re.I),
+    re.compile(r"\b(\d{4})-\d{2}-\d{2}\b"),
+]
+_NUMBER = re.compile(
+    r"(?<![\w.])(?P<sign>[-+])?(?P<int>\d{1,3}(?:(?:,|'| )\d{3})+(?!\d)|\d+)"
+    r"(?P<frac>\.\d+)?(?:[eE](?P<exp>[-+]?\d+))?(?!\w)(?:st|nd|rd|th)?")
+_UNIT_WORDS = re.compile(r"\s*(°\s*[CF]\b|[A-Za-zµ°%]+\.?)(?:\s+([A-Za-z]+))?")
+_NUMBER_WORD = re.compile(
+    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|million|billion)\b", re.I)
+# Short English words pint would read as units ("a" = year, "in" = inch, "at" = atmosphere).
+_NOT_UNITS = frozenset({"a", "an", "in", "at", "is", "it", "to", "of", "by", "on", "or",
+                        "and", "as", "be", "do", "if", "so", "no", "us", "we", "per", "the"})
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+    start: int
+    end: int
+    text: str
+
+
+_SMALL = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+# Years said in pairs ("nineteen forty-five"), which text2num reads as two numbers.
+_SPOKEN_YEAR = re.compile(
+    rf"\b({'|'.join(_SMALL[10:])}|twenty)[\s-]+({'|'.join(_TENS[2:])})(?:[\s-]+"
+    rf"({'|'.join(_SMALL[1:10])}))?\b", re.I)
+
+
+def _spoken_year(m: re.Match[str]) -> str:
+    head = m.group(1).casefold()
+    century = 20 if head == "twenty" else _SMALL.index(head)
+    tail = _TENS.index(m.group(2).casefold()) * 10 + (
+        _SMALL.index(m.group(3).casefold()) if m.group(3) else 0)
+    return str(century * 100 + tail)
+
+
+def words_to_digits(text: str) -> str:
+    """Number words as digits; text without number words is returned unchanged."""
+    if not _NUMBER_WORD.search(text):
+        return text
+    text = _SPOKEN_YEAR.sub(_spoken_year, text)
+    from text_to_num import alpha2digit  # type: ignore[import-untyped]
+
+    converted: str = alpha2digit(text, "en", threshold=0)
+    return converted
+
+
+def dates_to_years(text: str) -> str:
+    for pattern in _DATES:
+        text = pattern.sub(lambda m: m.group(1), text)
+    return text
+
+
+def readable(text: str) -> str:
+    """The text with number words as digits and dates as their year."""
+    return dates_to_years(words_to_digits(text))
+
+
+def numbers(text: str) -> list[Number]:
+    """Every number written in ``text`` (already ``readable``), in order."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        digits = re.sub(r"[,' ]", "", m.group("int"))
+        literal = f"{m.group('sign') or ''}{digits}{m.group('frac') or ''}"
+        if m.group("exp"):
+            literal += f"e{m.group('exp')}"
+        try:
+            value = float(literal)
+        except ValueError:
+            continue
+        if math.isfinite(value):
+            out.append(Number(value, m.start(), m.end(), m.group(0)))
+    return out
+
+
+@functools.cache
+def _registry() -> Any:
+    import pint
+
+    return pint.UnitRegistry()
+
+
+def _parse_unit(word: str) -> Any | None:
+    if word.casefold().rstrip(".") in _NOT_UNITS:
+        return None
+    w = word.replace("°C", "degC").replace("°F", "degF").replace("° C", "degC")
+    try:
+        return _registry().parse_units(w.rstrip("."))
+    except Exception:  # noqa: BLE001 - pint raises several types for "not a unit"
+        return None
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    written: str | None   # the unit word(s) after the number, if they measure the same thing
+    same: bool            # the written unit is the expected one (any spelling)
+
+
+def unit_after(text: str, num: Number, expected: str, aliases: list[str]) -> UnitMatch:
+    """The unit written right after ``num``, judged against the expected unit."""
+    m = _UNIT_WORDS.match(text, num.end)
+    if m is None:
+        return UnitMatch(None, False)
+    candidates = [w for w in (f"{m.group(1)} {m.group(2)}" if m.group(2) else None,
+                              m.group(1)) if w]
+    want = _parse_unit(expected)
+    names = {expected.casefold(), *(a.casefold() for a in aliases)}
+    for cand in candidates:
+        if cand.casefold().rstrip(".") in names:
+            return UnitMatch(cand, True)
+        unit = _parse_unit(cand)
+        if unit is None or want is None:
+            continue
+        if unit == want:
+            return UnitMatch(cand, True)
+        if unit.dimensionality == want.dimensionality:
+            return UnitMatch(cand, False)
+    return UnitMatch(None, False)
