@@ -59,16 +59,20 @@ def test_logic_hedging_is_not_a_hit() -> None:
 def test_facts_forbidden_claim_is_a_hallucination() -> None:
     gt = {"required": ["Curie"], "forbidden": ["Einstein"]}
     r = EVALUATORS["facts"].evaluate("Curie and Einstein discovered radium", gt, {}, 100)
-    assert r.score_percent == 50 and r.failure_type == "hallucinated_fact"
+    assert r.score_percent == 0 and r.failure_type == "hallucinated_fact"  # a wrong claim
+    ok = EVALUATORS["facts"].evaluate("Curie, not Einstein, discovered radium", gt, {}, 100)
+    assert ok.score_percent == 100
 
 
 def test_json_strictness() -> None:
     gt = {"fields": {"n": 3}, "allow_extra": False}
     ev = EVALUATORS["json_fields"]
     assert ev.evaluate('{"n": 3}', gt, {}, 100).score_percent == 100
-    assert ev.evaluate('{"n": "3"}', gt, {}, 100).score_percent == 0  # a string is not a number
+    as_text = ev.evaluate('{"n": "3"}', gt, {}, 100)  # right content, wrong type: a format fault
+    assert as_text.score_percent == 100 and as_text.format_violations == ("value_as_string",)
     extra = ev.evaluate('{"n": 3, "note": "x"}', gt, {}, 100)
-    assert extra.score_percent == 50 and "no_extra_fields" in extra.failure_subtypes
+    assert extra.score_percent == 100 and extra.format_violations == ("extra_fields",)
+    assert ev.evaluate('{"n": 4}', gt, {}, 100).score_percent == 0
     prose = ev.evaluate("The answer is n = 3.", gt, {}, 100)
     assert prose.failure_stage == "parse" and prose.hard_failure
     assert ev.evaluate('Sure! {"n": 3} Hope that helps.', gt, {}, 100).score_percent == 100
@@ -87,4 +91,5 @@ def test_logic_verdicts_are_whole_words_and_masked() -> None:
     assert ev.evaluate("Cannot be determined.", gt, {}, 100).score_percent == 0
     echo = ev.evaluate("yes, no, cannot be determined.", gt, {}, 100)
     assert echo.failure_type == "logic_error" and "single_verdict" in echo.failure_subtypes
-    assert echo.extracted is not None and echo.extracted.count(",") == 2  # all three named
+    detail = next(c.detail for c in echo.checks if c.name == "verdict_correct")
+    assert "several verdicts" in detail and detail.count("'") == 6  # all three named

@@ -116,7 +116,7 @@ def test_cli_sweep_against_real_server(server: str, tmp_path: Path) -> None:
         assert rec.prompt_tokens and rec.wall_s > 0 and rec.answer_sha256
         assert rec.score_percent in (0.0, 100.0)
     capital = next(x for x in res.records if x.task_id == "capital_france")
-    assert capital.passed and capital.extracted_answer == "Paris"
+    assert capital.passed and "Paris" in (capital.extracted_answer or "")
 
 
 def test_unreachable_server() -> None:

@@ -56,7 +56,7 @@ def test_smoke_sweep_writes_valid_records(tmp_path: Path) -> None:
         if not rec.passed:
             assert rec.failure_stage and rec.failure_type and rec.failure_subtypes
     capital = next(x for x in res.records if x.task_id == "capital_france")
-    assert capital.passed and capital.extracted_answer == "Paris"
+    assert capital.passed and "Paris" in (capital.extracted_answer or "")
     # gemma3:270m rambles: every answer runs into the 32-token cap
     assert sum(x.truncated for x in res.records) >= 3
 
@@ -145,7 +145,7 @@ def test_evaluator_crash_is_recorded_and_sweep_continues(tmp_path: Path,
     from jarri.runner.progress import ConsoleProgress
     from jarri.runner.sweep import execute, prepare
 
-    def boom(*_: object) -> None:
+    def boom(*_: object, **__: object) -> None:
         raise RuntimeError("evaluator bug")
 
     monkeypatch.setitem(registry.EVALUATORS, "exact", replace(registry.EVALUATORS["exact"],
@@ -156,7 +156,7 @@ def test_evaluator_crash_is_recorded_and_sweep_continues(tmp_path: Path,
     res = records(tmp_path)
     crashed = [r for r in res.records if r.status == "evaluator_error"]
     assert len(crashed) == 3 and all("RuntimeError: evaluator bug" in r.error for r in crashed)
-    assert all(r.score_percent is None and r.evaluator == "exact@1" for r in crashed)
+    assert all(r.score_percent is None and r.evaluator == "exact@2" for r in crashed)
     assert {r.status for r in res.records if r.task_family == "math"} == {"ok"}
 
 
@@ -245,7 +245,7 @@ def test_real_family_sweep_labels_real_failures(tmp_path: Path) -> None:
     r = run_jarri("run", "-m", "gemma3:270m", "-e", "math_measurement_v1", "-w", str(tmp_path))
     assert r.returncode == 0, r.stderr
     recs = read_ledger(tmp_path / "benchmarks/math_measurement_v1/llm_benchmark_runs.jsonl").records
-    assert len(recs) == 10 and all(x.evaluator == "numeric@2" for x in recs)
+    assert len(recs) == 10 and all(x.evaluator == "numeric@3" for x in recs)
     failed = [x for x in recs if not x.fully_correct]
     assert failed and all(x.failure_stage and x.failure_type for x in failed)
     labels = {x.failure_type for x in failed} | {s for x in failed for s in x.failure_subtypes}

@@ -35,14 +35,16 @@ def _letters_in(sentence: str, letters: set[str]) -> list[tuple[str, int, int]]:
             letter = m.group(1).upper()
             if letter not in letters:
                 continue
-            if p == pats[-1] and letter == "A" and re.match(r"\s+[a-z]", sentence[m.end(1):]):
-                continue
+            if p == pats[-1] and letter == "A" and re.match(
+                    r"\s+(?!(?:or|and|nor|vs|is|was|seems|then|maybe)\b)[a-z]",
+                    sentence[m.end(1):]):
+                continue  # the article
             found.append((letter, m.start(1), m.end(1)))
     return found
 
 
-def _option_choice(sentence: str, letters: set[str], options: dict[str, str]) -> tuple[
-        str | None, str]:
+def _option_choice(sentence: str, letters: set[str], options: dict[str, str],
+                   aliases: dict[str, list[str]]) -> tuple[str | None, str]:
     named = [(ltr, s) for ltr, s, e in _letters_in(sentence, letters)
              if not negated(sentence, s, e)]
     if named:
@@ -57,10 +59,11 @@ def _option_choice(sentence: str, letters: set[str], options: dict[str, str]) ->
     t = fold(sentence)
     texts = []
     for ltr, text in options.items():
-        p = fold(text)
-        for m in re.finditer(rf"(?<!\w){re.escape(p)}(?!\w)", t) if p else []:
-            if not negated(t, m.start(), m.end()):
-                texts.append((m.start(), ltr))
+        for name in [text, *aliases.get(ltr, [])]:
+            p = fold(name)
+            for m in re.finditer(rf"(?<!\w){re.escape(p)}(?!\w)", t) if p else []:
+                if not negated(t, m.start(), m.end()):
+                    texts.append((m.start(), ltr))
     distinct = sorted({ltr for _, ltr in texts})
     if not distinct:
         return None, ""
@@ -75,6 +78,7 @@ def evaluate_mcq(answer: str, gt: Any, params: dict[str, Any], threshold: float,
     reply = prepare(answer)
     sa = short_answer(reply, prefill=prefill)
     options = {k.upper(): str(v) for k, v in (gt.get("options") or {}).items()}
+    aliases = {k.upper(): [str(a) for a in v] for k, v in (gt.get("option_aliases") or {}).items()}
     letters = set(options) or {chr(c) for c in range(ord("A"), ord("E"))}
     letters.add(gt["answer"].upper())
     got: str | None = None
@@ -82,7 +86,7 @@ def evaluate_mcq(answer: str, gt: Any, params: dict[str, Any], threshold: float,
     for seg in sa.segments:
         seg = _after_retraction(seg)
         for sentence in sentences(seg) or [seg]:
-            choice, reason = _option_choice(sentence, letters, options)
+            choice, reason = _option_choice(sentence, letters, options, aliases)
             if choice is not None or reason:
                 got, why, segment = choice, reason, seg
                 break

@@ -106,7 +106,7 @@ def find_code(answer: str, function: str | None = None) -> CodeAnswer:
         outside = _FENCE.sub("", text).strip()
         if outside:
             fmt.append("text_outside_block")
-        return CodeAnswer(chosen, tuple(fmt))
+        return CodeAnswer(chosen.rstrip("\n"), tuple(fmt))
     code = _unfenced(text)
     fmt.append("no_python_fence")
     if code is not None and text.strip() != code.strip():

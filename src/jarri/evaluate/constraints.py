@@ -2,8 +2,9 @@
 
 Protocol: the text only (no title, no lead-in such as "Here are three tips:", no closing
 remark, no code fence). Leniently, those are set aside before counting and reported as format
-faults. Words are compared by Snowball stem, so "Apples" breaks a ban on "apple" and
-"helmets" uses "helmet". A required word counts only inside a real phrase (a sentence of at
+faults. A banned word is matched by Snowball stem, so "Apples" breaks a ban on "apple"; a required word
+by its inflections ("helmets", "night's" use "helmet", "night"; "insulate" does not use
+"insulation"). The prompt copied back earns nothing. A required word counts only inside a real phrase (a sentence of at
 least three words or a bullet of at least two, with other words than the required ones), so
 stuffed keywords earn nothing. Sentences are split by pysbd (abbreviations do not end one).
 With ``topic_words``, each bullet or sentence (``each_unit_topic``) or the text as a whole
@@ -78,6 +79,22 @@ def _real_phrase(unit: str, required: set[str], bullet: bool) -> bool:
     return (len(ws) >= 2 and len(others) >= 1) if bullet else (len(ws) >= 3 and len(others) >= 2)
 
 
+def _uses(unit: str, word: str) -> bool:
+    """The word itself or an inflection of it ("helmets", "night's"), not a derivation
+    ("insulate" does not use "insulation")."""
+    w = word.casefold()
+    forms = {w, w + "s", w + "es", w + "'s", w + "s'"}
+    if w.endswith("y"):
+        forms.add(w[:-1] + "ies")
+    return any(t.casefold().replace("’", "'") in forms for t in words(unit))
+
+
+def echoes(text: str, prompt: str) -> bool:
+    """The reply is (mostly) the prompt copied back."""
+    t, p = " ".join(words(text.casefold())), " ".join(words(prompt.casefold()))
+    return len(t.split()) >= 4 and bool(p) and (t in p or (p in t and len(t) < 1.5 * len(p)))
+
+
 def _on_topic(unit: str, topic: list[str]) -> bool:
     return any(s.startswith(t) for s in stems(unit) for t in topic)
 
@@ -98,8 +115,7 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
     req_stems = {stem(w) for w in required}
     checks: list[Check] = []
     for w in required:
-        s = stem(w)
-        used = [u for u in units if s in stems(u) and _real_phrase(u, req_stems, unit_is_bullet)]
+        used = [u for u in units if _uses(u, w) and _real_phrase(u, req_stems, unit_is_bullet)]
         checks.append(Check(f"uses:{w}", bool(used),
                             detail=f"word {w!r} in a real phrase" if used else
                             f"word {w!r} not used in a real phrase"))
@@ -107,9 +123,9 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
     off_topic = False
     if topic:
         on = [u for u in units if _on_topic(u, topic)]
-        off_topic = 2 * len(on) < len(units) or not on
-        each = gt.get("each_unit_topic", False)
-        ok = bool(units) and (len(on) == len(units) if each else bool(on))
+        # each_unit_topic: at least half of the bullets or sentences; else any of them
+        off_topic = not on or (gt.get("each_unit_topic", False) and 2 * len(on) < len(units))
+        ok = bool(units) and not off_topic
         checks.append(Check("on_topic", ok, detail=f"{len(on)} of {len(units)} "
                             f"{'bullets' if unit_is_bullet else 'sentences'} on the topic"))
     on_topic = bool(body.strip()) and (not checks or any(c.passed for c in checks))
@@ -124,7 +140,7 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
     # phrase (when words are required), and mostly on the topic (when one is set).
     uses = [c for c in checks if c.name.startswith("uses:")]
     has_content = bool(body.strip()) and any(c.passed for c in checks) and not off_topic \
-        and (not uses or any(c.passed for c in uses))
+        and (not uses or any(c.passed for c in uses)) and not echoes(body, prompt)
     if "max_words" in gt:
         checks.append(Check("max_words", has_content and len(all_words) <= gt["max_words"],
                             detail=f"{len(all_words)} words, max {gt['max_words']}"))

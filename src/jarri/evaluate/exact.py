@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jarri.evaluate.language import HEDGE, after_retraction, negated, refusal, sentences, words
+from jarri.evaluate.language import (
+    FUNCTION_WORDS,
+    HEDGE,
+    after_retraction,
+    negated,
+    refusal,
+    sentences,
+    words,
+)
 from jarri.evaluate.normalise import fold
 from jarri.evaluate.protocol import ShortAnswer, short_answer
 from jarri.evaluate.reply import prepare
@@ -33,18 +41,35 @@ def exact_problems(params: dict[str, Any], ground_truth: Any) -> list[str]:
             "distractors: [text, ...]}"]
 
 
-def mentions(text: str, phrase: str) -> list[re.Match[str]]:
-    """Whole-word, case- and accent-insensitive mentions of ``phrase`` in ``text`` (folded)."""
+_PARENS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def mentions(text: str, phrase: str, full: str = "") -> list[re.Match[str]]:
+    """Whole-word, case- and accent-insensitive mentions of ``phrase`` in ``text`` (folded).
+
+    When ``phrase`` is the last word of the full answer ("Austen" of "Jane Austen"), a mention
+    right after another name ("Cassandra Austen") is somebody else."""
     p = fold(phrase)
     if not p:
         return []
-    return list(re.finditer(rf"(?<![\w]){re.escape(p)}(?![\w])", text))
+    found = list(re.finditer(rf"(?<![\w]){re.escape(p)}(?![\w])", text))
+    f = fold(full)
+    if f and f != p and f.endswith(" " + p):
+        first = f[: -len(p) - 1].split()[-1]
+        found = [m for m in found if not _other_name(text[:m.start()], first)]
+    return found
 
 
-def committed(text: str, phrases: list[str]) -> tuple[bool, bool]:
+def _other_name(before: str, first: str) -> bool:
+    prev = re.findall(r"[^\W\d_]+", before[-40:])
+    return bool(prev) and prev[-1] != first and prev[-1] not in FUNCTION_WORDS \
+        and len(prev[-1]) > 2 and before.rstrip()[-1:].isalpha()
+
+
+def committed(text: str, phrases: list[str], full: str = "") -> tuple[bool, bool]:
     """(some phrase is mentioned, some mention of it is not negated)."""
     t = fold(text)
-    found = [m for p in phrases for m in mentions(t, p)]
+    found = [m for p in phrases for m in mentions(t, p, full)]
     return bool(found), any(not negated(t, m.start(), m.end()) for m in found)
 
 
@@ -53,7 +78,12 @@ def _judge(segment: str, targets: list[str], distractors: list[str]) -> tuple[st
     seg = after_retraction(segment)
     parts = sentences(seg) or [seg]
     for sentence in parts:
-        t_seen, t_ok = committed(sentence, targets)
+        # An aside in brackets ("Canberra (a compromise between Sydney and Melbourne)") is
+        # not an answer, unless only it holds one.
+        bare = _PARENS.sub(" ", sentence)
+        if words(bare) and any(committed(bare, c, targets[0])[0] for c in (targets, distractors)):
+            sentence = bare
+        t_seen, t_ok = committed(sentence, targets, targets[0])
         d_seen, d_ok = committed(sentence, distractors)
         if not (t_seen or d_seen or len(words(sentence)) <= BARE_WORDS):
             continue

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from jarri.evaluate.language import after_retraction, negated, refusal, sentences
+from jarri.evaluate.exact import _PARENS, mentions
 from jarri.evaluate.normalise import fold
 from jarri.evaluate.numbers import numbers, readable
 from jarri.evaluate.protocol import short_answer
@@ -25,10 +26,16 @@ def _aliases(item: Any) -> list[str]:
     return [str(a) for a in item] if isinstance(item, list) else [str(item)]
 
 
-def _committed(text: str, alias: str) -> bool:
-    a = fold(alias)
-    return bool(a) and any(not negated(text, m.start(), m.end()) for m in
-                           re.finditer(rf"(?<![\w]){re.escape(a)}(?![\w])", text))
+# A name after one of these is a second person in the story, not the answer ("followed by
+# Buzz Aldrin").
+_SECONDARY = re.compile(r"\b(?:followed|joined|accompanied|later|after|then|second|next|"
+                        r"with|alongside|behind|unlike)\b[^,;.]*$", re.I)
+
+
+def _committed(text: str, alias: str, *, claim: bool = False, full: str = "") -> bool:
+    return any(not negated(text, m.start(), m.end())
+               and not (claim and _SECONDARY.search(text[:m.start()]))
+               for m in mentions(text, alias, full))
 
 
 def _wrong_claims(text: str, gt: dict[str, Any]) -> list[str]:
@@ -42,13 +49,13 @@ def _wrong_claims(text: str, gt: dict[str, Any]) -> list[str]:
         if len(said) == len(gt["required"]):
             break
         wrong += [a for f in gt.get("forbidden", []) for a in _aliases(f)
-                  if _committed(sentence, a)]
+                  if _committed(sentence, a, claim=True)]
         if gt.get("other_years_wrong"):
             wrong += [n.text for n in numbers(sentence)
                       if 1000 <= n.value < 3000 and n.value == int(n.value)
                       and n.value not in allowed and not negated(sentence, n.start, n.end)]
         said |= {i for i, f in enumerate(gt["required"])
-                 if any(_committed(sentence, a) for a in _aliases(f))}
+                 if any(_committed(sentence, a, full=_aliases(f)[0]) for a in _aliases(f))}
     return wrong
 
 
@@ -64,8 +71,12 @@ def evaluate_facts(answer: str, gt: Any, params: dict[str, Any], threshold: floa
     reply = prepare(answer)
     sa = short_answer(reply, prefill=prefill)
     graded = sa.segments[0] if sa.source == "protocol" and sa.segments else reply.text
-    text = fold(readable(after_retraction(graded)))
-    checks = [Check(f"has:{_aliases(f)[0]}", any(_committed(text, a) for a in _aliases(f)),
+    # folded line by line, so that a line break still ends a sentence; asides in brackets are
+    # not claims
+    text = "\n".join(fold(ln) for ln in readable(after_retraction(graded)).splitlines())
+    text = _PARENS.sub(" ", text)
+    checks = [Check(f"has:{_aliases(f)[0]}",
+                    any(_committed(text, a, full=_aliases(f)[0]) for a in _aliases(f)),
                     detail=f"any of {_aliases(f)}") for f in gt["required"]]
     wrong = _wrong_claims(text, gt)
     checks.append(Check("no_wrong_claim", not wrong, weight=0.0,

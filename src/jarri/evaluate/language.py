@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from typing import Any
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
@@ -76,13 +77,18 @@ def refusal(text: str) -> bool:
     return bool(_REFUSAL.search(text))
 
 
-@functools.cache
+_LOCAL = threading.local()  # a Snowball stemmer keeps state: one per thread
+
+
 def _stemmer() -> Any:
-    import snowballstemmer  # type: ignore[import-untyped]
+    if not hasattr(_LOCAL, "stemmer"):
+        import snowballstemmer  # type: ignore[import-untyped]
 
-    return snowballstemmer.stemmer("english")
+        _LOCAL.stemmer = snowballstemmer.stemmer("english")
+    return _LOCAL.stemmer
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     w = word.casefold().replace("’", "'")
     if w.endswith("'s"):
@@ -94,11 +100,12 @@ def stems(text: str) -> list[str]:
     return [stem(w) for w in words(text)]
 
 
-@functools.cache
 def _segmenter() -> Any:
-    import pysbd  # type: ignore[import-untyped]
+    if not hasattr(_LOCAL, "segmenter"):  # pysbd keeps the text on the instance, too
+        import pysbd  # type: ignore[import-untyped]
 
-    return pysbd.Segmenter(language="en", clean=False)
+        _LOCAL.segmenter = pysbd.Segmenter(language="en", clean=False)
+    return _LOCAL.segmenter
 
 
 def sentences(text: str) -> list[str]:
