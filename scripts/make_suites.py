@@ -99,7 +99,10 @@ def fact_prose() -> list[dict]:
         ("ww2_europe_end", "In which year did the Second World War end in Europe?", "numeric",
          {"value": 1945}, "Answer: 1945", None),
         ("water_boiling_c", "At sea level, at what temperature in degrees Celsius does pure "
-         "water boil?", "numeric", {"value": 100}, "Answer: 100", None),
+         "water boil?", "numeric",
+         {"value": 100, "unit": "°C", "unit_aliases": ["degrees Celsius", "degree Celsius",
+                                                     "Celsius", "C", "degC", "degrees C"]},
+         "Answer: 100 °C", "Answer: 100 °F"),
         ("photosynthesis_gas", "Which gas do plants take in for photosynthesis?\n"
          "A) Oxygen\nB) Carbon dioxide\nC) Nitrogen\nD) Helium\nThe answer is a letter.",
          "mcq", {"answer": "B", "options": {"A": "Oxygen", "B": "Carbon dioxide",
@@ -163,8 +166,7 @@ def fact_prose() -> list[dict]:
                         "topic_words": ["river", "flow", "stream", "bank", "valley", "delta",
                                         "mouth", "source", "downhill", "tributar", "estuar",
                                         "canal", "bridge", "boat", "flood", "fresh", "carry",
-                                        "current", "waterfall", "spring", "basin"],
-                        "each_unit_topic": True},
+                                        "current", "waterfall", "spring", "basin"]},
          "Rivers carry fresh water downhill. Most of them end in the sea.",
          "Rivers carry fresh water downhill."),
         ("sleep_tips", "Write exactly 3 bullet points with tips for sleeping well. Do not use "
@@ -206,8 +208,7 @@ def fact_prose() -> list[dict]:
           "topic_words": ["cycl", "bike", "bicycle", "ride", "riding", "work",
                           "commut", "road", "lane", "traffic", "pedal", "health", "exercise",
                           "fit", "money", "fuel", "park", "weather", "safe", "wear", "save",
-                          "office", "morning", "fast", "green", "cheap", "fresh", "route"],
-          "each_unit_topic": True},
+                          "office", "morning", "fast", "green", "cheap", "fresh", "route"]},
          "Cycling to work is healthy. Always wear a helmet. It saves money too.",
          "Cycling beats the car. Always wear a helmet. It saves money too."),
         ("tea_steps", "Give exactly 3 numbered steps to make tea. Use the word 'kettle'.",
@@ -372,12 +373,18 @@ def _hidden_tests(fn: str, reference: str, fixed: list[tuple], rng: random.Rando
         want = ref(*args)
         call = f"solution.{fn}({', '.join(repr(a) for a in args)})"
         kind = "edge" if i <= len(fixed) else "random"
-        if approx and isinstance(want, float):
-            tests[f"{kind}_{i:02d}"] = f"assert abs({call} - {want!r}) < 1e-9"
-        elif isinstance(want, bool):
-            tests[f"{kind}_{i:02d}"] = f"assert {call} is {want!r}"
+        # Exact built-in types first, so an object that claims to equal anything fails.
+        if isinstance(want, bool):
+            check = f"r is {want!r}"
+        elif isinstance(want, int | float):
+            close = f"abs(r - {want!r}) < 1e-9" if approx else f"r == {want!r}"
+            check = f"type(r) in (int, float) and {close}"
+        elif isinstance(want, list):
+            check = (f"type(r) is list and len(r) == {len(want)} and all(type(x) is type(y) "
+                     f"and x == y for x, y in zip(r, {want!r}))")
         else:
-            tests[f"{kind}_{i:02d}"] = f"assert {call} == {want!r}"
+            check = f"type(r) is {type(want).__name__} and r == {want!r}"
+        tests[f"{kind}_{i:02d}"] = f"r = {call}\nassert {check}"
     return tests
 
 
@@ -444,7 +451,7 @@ def coding(seed: int = 20261201) -> list[dict]:
          "def word_count(s):\n    return len(s.split())",
          "def word_count(s):\n    return len(s.split(' '))",
          [("hello world",), ("",), ("  a  b   c ",), ("one",), ("   ",), ("a\tb\nc",),
-          ("end.",), ("two  spaces",)],
+          ("end.",), ("two  spaces",), ("a a a",), ("the cat saw the dog",)],
          lambda r: ((" " * r.randint(0, 2)).join(_word(r) for _ in range(r.randint(1, 8))),),
          False),
         ("c_to_f", "c_to_f(c) that converts degrees Celsius to Fahrenheit",

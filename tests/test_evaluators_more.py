@@ -92,4 +92,5 @@ def test_logic_verdicts_are_whole_words_and_masked() -> None:
     echo = ev.evaluate("yes, no, cannot be determined.", gt, {}, 100)
     assert echo.failure_type == "logic_error" and "single_verdict" in echo.failure_subtypes
     detail = next(c.detail for c in echo.checks if c.name == "verdict_correct")
-    assert "several verdicts" in detail and detail.count("'") == 6  # all three named
+    assert "several verdicts" in detail and all(v in detail for v in ("'yes'", "'no'",
+                                                                      "'cannot be determined'"))

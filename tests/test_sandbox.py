@@ -25,8 +25,9 @@ def test_reference_and_partial_answers() -> None:
     good = evaluate_code(fenced("def add(a, b):\n    return a + b"), TESTS, {}, 100)
     assert good.score_percent == 100 and good.passed and good.failure_stage is None
     partial = evaluate_code(fenced("def add(a, b):\n    return abs(a) + abs(b)"), TESTS, {}, 100)
-    assert 0 < partial.score_percent < 100 and partial.failure_stage == "semantic"
-    assert "test:negatives" in partial.failure_subtypes and not partial.hard_failure
+    # pass@1: failing one hidden test makes the program wrong; the checks say which test
+    assert partial.score_percent == 0 and partial.failure_stage == "semantic"
+    assert partial.failure_subtypes == ("test:negatives",) and partial.hard_failure
 
 
 @pytest.mark.parametrize(("answer", "stage", "ftype"), [

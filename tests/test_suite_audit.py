@@ -32,7 +32,10 @@ def test_task_audit(task: Task) -> None:
         bad = grade(task, garbage)
         assert bad.score_percent == 0 and not bad.passed, (garbage, bad.checks)
         assert bad.hard_failure and bad.failure_stage and bad.failure_type, (garbage, bad)
-    if task.audit_partial is not None:
+    if task.audit_partial is not None and task.evaluator == "code":
+        wrong = grade(task, task.audit_partial)  # a plausible wrong program: pass@1 says 0
+        assert wrong.score_percent == 0 and not wrong.passed and wrong.failure_stage
+    elif task.audit_partial is not None:
         mid = grade(task, task.audit_partial)
         assert 0 < mid.score_percent < 100, mid.checks
         assert mid.failure_stage and not mid.hard_failure
@@ -44,6 +47,7 @@ def test_coverage_of_the_families() -> None:
     assert len(content) >= 60 and set(per_family) == FAMILIES
     assert all(n >= 8 for n in per_family.values()), per_family
     with_partial = {t.task_family for t in content if t.audit_partial is not None}
-    assert with_partial == FAMILIES  # a realistic partial answer in every family
+    # a realistic partial answer in every family (for code, a plausible wrong program)
+    assert with_partial == FAMILIES
     assert {"fact_prose_v2", "math_measurement_v1", "knowledge_measurement_v2",
             "language_measurement_v2", "coding_measurement_v3"} <= set(REG.ids())

@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jarri.evaluate.language import HEDGE, RETRACTION, negated, refusal, sentences, words
+from jarri.evaluate.language import (
+    HEDGE,
+    RETRACTION,
+    echoes,
+    negated,
+    refusal,
+    sentences,
+    words,
+)
 from jarri.evaluate.normalise import fold
 from jarri.evaluate.protocol import answer_lines, short_answer, strip_markdown
 from jarri.evaluate.reply import prepare
@@ -231,6 +239,7 @@ def _question_segments(text: str, n: int, prefill: str) -> tuple[list[str | None
         if len(inline) >= n:
             return [inline.get(i + 1) for i in range(n)], fmt
     fmt.append("no_answer_line" if not found else "answer_lines_missing")
+    clean = _after_retraction(clean)
     parts = _numbered_parts(clean)
     if n > 1 and len(parts) >= n:
         return [parts.get(i + 1) for i in range(n)], fmt
@@ -239,6 +248,9 @@ def _question_segments(text: str, n: int, prefill: str) -> tuple[list[str | None
         sa = short_answer(prepare(clean))
         return [next((s for s in sa.segments if verdicts(s, _ALL)), None)], fmt
     with_verdict = [ln for ln in content if verdicts(ln, _ALL)]
+    if len(with_verdict) < n:  # "Yes, no" on one line
+        with_verdict = [p for ln in with_verdict for p in re.split(r"[,;]", ln)
+                        if verdicts(p, _ALL)]
     return [with_verdict[i] if i < len(with_verdict) else None for i in range(n)], fmt
 
 
@@ -252,7 +264,8 @@ def evaluate_logic(answer: str, gt: Any, params: dict[str, Any], threshold: floa
     reply = prepare(answer)
     wanted = list(gt.get("answers") or [gt["answer"]])
     choices = list(gt["choices"])
-    segs, fmt = _question_segments(reply.text, len(wanted), prefill)
+    segs, fmt = _question_segments(reply.text, len(wanted), prefill) \
+        if not echoes(reply.text, prompt) else ([None] * len(wanted), ["no_answer_line"])
     fmt = list(reply.violations) + fmt
     checks: list[Check] = []
     got: list[str] = []

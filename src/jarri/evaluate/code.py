@@ -1,9 +1,10 @@
 """The code evaluator: run model-written Python against hidden tests, in the sandbox.
 
 Ground truth: ``{"tests": {"name": "assert solution.f(1) == 2", ...}}`` (each test is Python
-that sees the answer's module as ``solution``). Score: the share of tests that pass. No code
-in the answer is a format failure; code that cannot be imported, crashes the process or runs
-out of time is an execute failure (hard); failing tests are semantic failures (partial credit).
+that sees the answer's module as ``solution``). Score: 100 when every hidden test passes, else
+0 (pass@1; each test is still a check). No code in the answer is a format failure; code that
+cannot be imported, crashes the process or runs out of time is an execute failure; a failing
+test is a semantic failure (wrong_answer).
 """
 
 from __future__ import annotations
@@ -176,6 +177,9 @@ def evaluate_code(answer: str, ground_truth: Any, params: dict[str, Any],
     checks += [Check(f"test:{n}", results.get(n) is None and n in results,
                      detail="passed" if results.get(n) is None and n in results
                      else str(results.get(n, "not run"))) for n in tests]
+    # Functional correctness is all or nothing (pass@1, as HumanEval grades): a program that
+    # fails a hidden test is wrong, however many it passes; the checks still say which.
+    failed = any(not c.passed for c in checks)
     return build_report(checks, pass_threshold=pass_threshold, extracted=code[:2000],
                         failure_stage="semantic", failure_type="wrong_answer",
-                        format_violations=fmt)
+                        format_violations=fmt, void=failed)

@@ -19,11 +19,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jarri.evaluate.language import refusal, sentences, stem, stems, words
+from jarri.evaluate.language import echoes, refusal, sentences, stem, stems, words
 from jarri.evaluate.reply import prepare
 from jarri.evaluate.report import Check, EvalReport, build_report
 
-_BULLET = re.compile(r"^\s*(?:[-*•‣–]|\d{1,2}[.)]|\(\d{1,2}\)|[a-z][.)])\s+(\S.*)$")
+_BULLET = re.compile(r"^\s*(?:[-*•‣–]|(?:step\s+)?\d{1,2}[.):]|\(\d{1,2}\)|[a-z][.)])\s+(\S.*)$",
+                     re.I)
 _FENCE = re.compile(r"^\s*```[\w+-]*\s*\n(.*?)\n?```\s*$", re.S)
 _TITLE = re.compile(r"^\s*(?:#+\s+.*|\*\*[^*]+\*\*:?|__[^_]+__:?)\s*$")
 _CLOSING = re.compile(r"^\s*(?:i hope|hope this|let me know|feel free|happy to help|enjoy|"
@@ -89,12 +90,6 @@ def _uses(unit: str, word: str) -> bool:
     return any(t.casefold().replace("’", "'") in forms for t in words(unit))
 
 
-def echoes(text: str, prompt: str) -> bool:
-    """The reply is (mostly) the prompt copied back."""
-    t, p = " ".join(words(text.casefold())), " ".join(words(prompt.casefold()))
-    return len(t.split()) >= 4 and bool(p) and (t in p or (p in t and len(t) < 1.5 * len(p)))
-
-
 def _on_topic(unit: str, topic: list[str]) -> bool:
     return any(s.startswith(t) for s in stems(unit) for t in topic)
 
@@ -140,7 +135,8 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
     # phrase (when words are required), and mostly on the topic (when one is set).
     uses = [c for c in checks if c.name.startswith("uses:")]
     has_content = bool(body.strip()) and any(c.passed for c in checks) and not off_topic \
-        and (not uses or any(c.passed for c in uses)) and not echoes(body, prompt)
+        and (not uses or any(c.passed for c in uses)) and not echoes(body, prompt) \
+        and ("bullets" not in gt or bool(bullets))  # a list was asked for: prose is not one
     if "max_words" in gt:
         checks.append(Check("max_words", has_content and len(all_words) <= gt["max_words"],
                             detail=f"{len(all_words)} words, max {gt['max_words']}"))

@@ -50,6 +50,9 @@ def _wrong_claims(text: str, gt: dict[str, Any]) -> list[str]:
             break
         wrong += [a for f in gt.get("forbidden", []) for a in _aliases(f)
                   if _committed(sentence, a, claim=True)]
+        # "Louis Armstrong" for "Neil Armstrong": somebody else of that name
+        wrong += [f"another {a}" for f in gt["required"] for a in _aliases(f)[1:]
+                  if len(mentions(sentence, a)) > len(mentions(sentence, a, _aliases(f)[0]))]
         if gt.get("other_years_wrong"):
             wrong += [n.text for n in numbers(sentence)
                       if 1000 <= n.value < 3000 and n.value == int(n.value)
@@ -73,12 +76,14 @@ def evaluate_facts(answer: str, gt: Any, params: dict[str, Any], threshold: floa
     graded = sa.segments[0] if sa.source == "protocol" and sa.segments else reply.text
     # folded line by line, so that a line break still ends a sentence; asides in brackets are
     # not claims
-    text = "\n".join(fold(ln) for ln in readable(after_retraction(graded)).splitlines())
-    text = _PARENS.sub(" ", text)
+    raw = readable(after_retraction(graded))
+    text = "\n".join(fold(ln) for ln in raw.splitlines())
+    # asides in brackets are not claims; fold after removing them (it strips edge brackets)
+    claims = "\n".join(fold(ln) for ln in _PARENS.sub(" ", raw).splitlines())
     checks = [Check(f"has:{_aliases(f)[0]}",
                     any(_committed(text, a, full=_aliases(f)[0]) for a in _aliases(f)),
                     detail=f"any of {_aliases(f)}") for f in gt["required"]]
-    wrong = _wrong_claims(text, gt)
+    wrong = _wrong_claims(claims, gt)
     checks.append(Check("no_wrong_claim", not wrong, weight=0.0,
                         detail=f"wrong claims: {wrong}" if wrong else "no known wrong claim"))
     fmt = list(sa.violations)

@@ -73,6 +73,15 @@ def after_retraction(text: str) -> str:
     return tail if words(tail) else text
 
 
+def echoes(text: str, prompt: str) -> bool:
+    """The reply is (mostly) the prompt copied back."""
+    t, p = " ".join(words(text.casefold())), " ".join(words(prompt.casefold()))
+    if len(t.split()) < 6 or not p:
+        return False
+    return (t in p and (len(t.split()) >= 8 or len(t) >= 0.3 * len(p))) or (
+        p in t and len(t) < 1.5 * len(p))
+
+
 def refusal(text: str) -> bool:
     return bool(_REFUSAL.search(text))
 

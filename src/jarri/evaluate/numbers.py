@@ -25,8 +25,8 @@ _DATES = [
     re.compile(r"\b(\d{4})-\d{2}-\d{2}\b"),
 ]
 _NUMBER = re.compile(
-    r"(?<![\w.])(?P<sign>[-+])?(?P<int>\d{1,3}(?:(?:,|'| )\d{3})+(?!\d)|\d+)"
-    r"(?P<frac>\.\d+)?(?:[eE](?P<exp>[-+]?\d+))?(?!\w)(?:st|nd|rd|th)?")
+    r"(?<![^\W_]|[.\d])(?P<sign>[-+])?(?P<int>\d{1,3}(?:(?:,|'| )\d{3})+(?!\d)|\d+)"
+    r"(?P<frac>\.\d+)?(?:[eE](?P<exp>[-+]?\d+)(?![A-Za-z]))?(?![\d])(?:st|nd|rd|th)?")
 _UNIT_WORDS = re.compile(r"\s*(°\s*[CF]\b|[A-Za-zµ°%]+\.?)(?:\s+([A-Za-z]+))?")
 _NUMBER_WORD = re.compile(
     r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"

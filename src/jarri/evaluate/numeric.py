@@ -13,7 +13,8 @@ import math
 import re
 from typing import Any
 
-from jarri.evaluate.language import HEDGE, after_retraction, negated, refusal
+from jarri.evaluate.exact import _PARENS
+from jarri.evaluate.language import HEDGE, after_retraction, echoes, negated, refusal
 from jarri.evaluate.numbers import Number, numbers, readable, unit_after
 from jarri.evaluate.protocol import short_answer
 from jarri.evaluate.reply import prepare
@@ -40,6 +41,9 @@ def committed_number(segment: str, prompt_values: set[float]) -> tuple[
         Number | None, str, str]:
     """(the committed number or None, the text it was read from, why)."""
     text = after_retraction(readable(segment))
+    bare = _PARENS.sub(" ", text)  # "4500 m (since 1 km = 1000 m)": the aside is working
+    if numbers(bare):
+        text = bare
     if "=" in text:
         text = text.rsplit("=", 1)[1]
     found = numbers(text)
@@ -76,7 +80,7 @@ def evaluate_numeric(answer: str, ground_truth: Any, params: dict[str, Any],
     prompt_values = {n.value for n in numbers(readable(prompt))}
     num: Number | None = None
     read, why, segment = "", "no number found", None
-    for seg in sa.segments:
+    for seg in sa.segments if not echoes(reply.text, prompt) else ():
         num, read, why = committed_number(seg, prompt_values)
         if num is not None or why != "no number":
             segment = seg
