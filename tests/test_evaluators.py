@@ -1,8 +1,8 @@
 import pytest
 
 from jarri.evaluate.exact import evaluate_exact
-from jarri.evaluate.numeric import evaluate_numeric, extract_number
 from jarri.evaluate.generation import repetition_loop
+from jarri.evaluate.numeric import evaluate_numeric, extract_number
 from jarri.evaluate.registry import evaluator_problems
 from jarri.evaluate.thinking import split_thinking
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 
@@ -45,7 +46,7 @@ def find_task(reg: SuiteRegistry, task_id: str, experiment: str | None) -> Task:
               help="Text the prompt template already wrote before the answer (the embedded "
                    "engine's base-model template writes 'Answer:').")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def grade(task_id: str, answer_file: click.utils.LazyFile, experiment: str | None,
+def grade(task_id: str, answer_file: TextIO, experiment: str | None,
           suite_dirs: tuple[Path, ...], prefill: str, as_json: bool) -> None:
     """Grade ANSWER_FILE (or - for standard input) as the answer to TASK_ID and print the
     report a run would get: what was extracted, every check, the score, the format verdict

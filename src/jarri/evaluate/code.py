@@ -18,7 +18,6 @@ from typing import Any
 
 from jarri.evaluate.language import refusal
 from jarri.evaluate.reply import prepare
-
 from jarri.evaluate.report import Check, EvalReport, build_report
 from jarri.evaluate.sandbox import Limits, run_python
 

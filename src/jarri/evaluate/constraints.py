@@ -2,11 +2,12 @@
 
 Protocol: the text only (no title, no lead-in such as "Here are three tips:", no closing
 remark, no code fence). Leniently, those are set aside before counting and reported as format
-faults. A banned word is matched by Snowball stem, so "Apples" breaks a ban on "apple"; a required word
-by its inflections ("helmets", "night's" use "helmet", "night"; "insulate" does not use
-"insulation"). The prompt copied back earns nothing. A required word counts only inside a real phrase (a sentence of at
-least three words or a bullet of at least two, with other words than the required ones), so
-stuffed keywords earn nothing. Sentences are split by pysbd (abbreviations do not end one).
+faults. A banned word is matched by Snowball stem, so "Apples" breaks a ban on "apple"; a
+required word by its inflections ("helmets", "night's" use "helmet", "night"; "insulate"
+does not use "insulation"). The prompt copied back earns nothing. A required word counts
+only inside a real phrase (a sentence of at least three words or a bullet of at least two,
+with other words than the required ones), so stuffed keywords earn nothing. Sentences are
+split by pysbd (abbreviations do not end one).
 With ``topic_words``, each bullet or sentence (``each_unit_topic``) or the text as a whole
 must be on the topic (a word starting with one of the topic stems). Nothing earns points
 (score 0) unless some required word is used in a real phrase and at least half of the

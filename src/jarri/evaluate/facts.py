@@ -1,11 +1,12 @@
 """Required and forbidden facts in free text (knowledge answers, short summaries).
 
 A required fact is found when one of its aliases is mentioned and not negated. A forbidden
-fact is a wrong claim (a wrong person, a wrong colour): mentioned without negation before the
-answer is complete, it makes the answer wrong as a whole (score 0), because an answer that commits to a wrong claim is not
-partly right. With ``other_years_wrong``, any year (1000-2999) the answer commits to that is not a
-required one is such a claim too ("1969 or 1970"; "Apollo 11" is not a year). With the protocol, only the ``Answer:``
-line is graded; without it, the whole reply.
+fact is a wrong claim (a wrong person, a wrong colour): mentioned without negation before
+the answer is complete, it makes the answer wrong as a whole (score 0), because an answer
+that commits to a wrong claim is not partly right. With ``other_years_wrong``, any year
+(1000-2999) the answer commits to that is not a required one is such a claim too ("1969 or
+1970"; "Apollo 11" is not a year). With the protocol, only the ``Answer:`` line is graded;
+without it, the whole reply.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jarri.evaluate.language import after_retraction, negated, refusal, sentences
 from jarri.evaluate.exact import _PARENS, mentions
+from jarri.evaluate.language import after_retraction, negated, refusal, sentences
 from jarri.evaluate.normalise import fold
 from jarri.evaluate.numbers import numbers, readable
 from jarri.evaluate.protocol import short_answer

@@ -42,11 +42,17 @@ _REFUSAL = re.compile(
     r"i\s+(?:must|have\s+to)\s+decline|i\s+refuse|cannot\s+(?:help|assist)\s+with)", re.I)
 
 # Function words: a "sentence" with none of them is a list of words, not a sentence.
-FUNCTION_WORDS = frozenset("""a an the is are was were be been being am do does did has have
-had will would can could should may might must shall of in on at to for from by with into onto
-about over under after before through and or but so if then than that this these those it its
-they them their there here he she his her we our you your i my me not no as each every all
-some any more most many much few very can't don't isn't aren't it's one""".split())
+FUNCTION_WORDS = frozenset([
+    "a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "am", "do",
+    "does", "did", "has", "have", "had", "will", "would", "can", "could", "should", "may",
+    "might", "must", "shall", "of", "in", "on", "at", "to", "for", "from", "by", "with",
+    "into", "onto", "about", "over", "under", "after", "before", "through", "and", "or",
+    "but", "so", "if", "then", "than", "that", "this", "these", "those", "it", "its",
+    "they", "them", "their", "there", "here", "he", "she", "his", "her", "we", "our",
+    "you", "your", "i", "my", "me", "not", "no", "as", "each", "every", "all", "some",
+    "any", "more", "most", "many", "much", "few", "very", "can't", "don't", "isn't",
+    "aren't", "it's", "one"
+])
 
 
 def words(text: str) -> list[str]:
@@ -91,7 +97,7 @@ _LOCAL = threading.local()  # a Snowball stemmer keeps state: one per thread
 
 def _stemmer() -> Any:
     if not hasattr(_LOCAL, "stemmer"):
-        import snowballstemmer  # type: ignore[import-untyped]
+        import snowballstemmer
 
         _LOCAL.stemmer = snowballstemmer.stemmer("english")
     return _LOCAL.stemmer
@@ -111,7 +117,7 @@ def stems(text: str) -> list[str]:
 
 def _segmenter() -> Any:
     if not hasattr(_LOCAL, "segmenter"):  # pysbd keeps the text on the instance, too
-        import pysbd  # type: ignore[import-untyped]
+        import pysbd
 
         _LOCAL.segmenter = pysbd.Segmenter(language="en", clean=False)
     return _LOCAL.segmenter

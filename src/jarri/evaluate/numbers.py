@@ -68,7 +68,7 @@ def words_to_digits(text: str) -> str:
     if not _NUMBER_WORD.search(text):
         return text
     text = _SPOKEN_YEAR.sub(_spoken_year, text)
-    from text_to_num import alpha2digit  # type: ignore[import-untyped]
+    from text_to_num import alpha2digit
 
     converted: str = alpha2digit(text, "en", threshold=0)
     return converted

@@ -83,11 +83,17 @@ def short_answer(reply: Reply, *, prefill: str = "", questions: int = 1) -> Shor
     """Find the answer of a short-answer reply (see the module docstring)."""
     violations = list(reply.violations)
     text = strip_markdown(reply.text)
-    if prefill.strip() and text and not _ANSWER_LINE.match(text.splitlines()[0]):
+    prefilled = bool(prefill.strip() and text and not _ANSWER_LINE.match(text.splitlines()[0]))
+    if prefilled:
         # The prompt template already wrote the cue ("…\n\nAnswer:"): the reply continues it.
         text = prefill.strip() + " " + text.lstrip()
     lines = text.splitlines()
     found = answer_lines(lines)
+    if prefilled and questions == 1 and len(found) > 1:
+        # A base model that writes the cue again is continuing a pattern it made up; its
+        # answer is the one after the cue the template wrote.
+        violations.append("continued_past_answer")
+        found = found[:1]
     non_empty = [i for i, ln in enumerate(lines) if ln.strip()]
     if found:
         wanted = found[-questions:] if questions > 1 else found[-1:]
