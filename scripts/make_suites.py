@@ -29,7 +29,8 @@ FORMAT = {
     "language": "Reply with one JSON object only (a ```json code block is fine).",
     "coding": "Reply with one ```python code block only.",
 }
-REVISION = 2  # bumped with the answer protocols and evaluators of version 2
+REVISION = 3  # 2: answer protocols; 3: claims read as verdicts, counted and currency units,
+#              numbered steps and wrong subjects
 
 
 def q(text: str) -> str:
@@ -217,7 +218,9 @@ def fact_prose() -> list[dict]:
                           "leaves", "steep", "brew", "pour", "milk", "sugar", "wait", "minute",
                           "heat", "lemon", "honey", "pot", "add", "remove", "stir", "serve",
                           "drink", "enjoy", "fill"],
-          "each_unit_topic": True},
+          "each_unit_topic": True, "numbered": True,
+          "wrong_subject_words": ["coffee", "espresso", "cocoa", "chocolate", "latte",
+                                  "cappuccino", "soup", "noodles"]},
          "1. Boil water in the kettle\n2. Add the tea bag\n3. Wait three minutes",
          "1. Boil water in the kettle\n2. Add the tea bag"),
     ]
@@ -267,7 +270,8 @@ def math_tasks(seed: int = 20261127) -> list[dict]:
             prompt = (f"There are {boxes} boxes with {per_box} eggs each. {eaten} eggs break. "
                       f"How many whole eggs are left?")
         tasks.append(dict(id=f"steps_{n}", family="math", name="dependent_arithmetic",
-                          prompt=prompt, evaluator="numeric", gt={"value": ans},
+                          prompt=prompt, evaluator="numeric",
+                          gt={"value": ans, "unit": "EUR" if n % 2 else "eggs"},
                           ref=f"Answer: {ans}", partial=None, success=f"the answer is {ans}",
                           params={"wrong_type": "arithmetic_error"},
                           cap=96, modes=["arithmetic_error"]))

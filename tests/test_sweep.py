@@ -245,7 +245,7 @@ def test_real_family_sweep_labels_real_failures(tmp_path: Path) -> None:
     r = run_jarri("run", "-m", "gemma3:270m", "-e", "math_measurement_v1", "-w", str(tmp_path))
     assert r.returncode == 0, r.stderr
     recs = read_ledger(tmp_path / "benchmarks/math_measurement_v1/llm_benchmark_runs.jsonl").records
-    assert len(recs) == 10 and all(x.evaluator == "numeric@3" for x in recs)
+    assert len(recs) == 10 and all(x.evaluator == "numeric@4" for x in recs)
     failed = [x for x in recs if not x.fully_correct]
     assert failed and all(x.failure_stage and x.failure_type for x in failed)
     labels = {x.failure_type for x in failed} | {s for x in failed for s in x.failure_subtypes}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from jarri.evaluate import proposition
 from jarri.evaluate.language import (
     HEDGE,
     RETRACTION,
@@ -274,6 +275,15 @@ def evaluate_logic(answer: str, gt: Any, params: dict[str, Any], threshold: floa
     for i, want in enumerate(wanted):
         seg = segs[i] if i < len(segs) else None
         verdict, why = _one_verdict(seg, choices) if seg else (None, "")
+        if not why and prompt and set(map(fold, choices)) <= set(VERDICT_SYNONYMS):
+            # No verdict word: a statement of the claim ("Tom is a mammal.") answers it.
+            said = seg or (_after_retraction(strip_markdown(reply.text)) if len(wanted) == 1
+                           else "")
+            verdict, why = proposition.read(
+                said, proposition.question_of(prompt, i + 1 if len(wanted) > 1 else None), prompt)
+            verdict = next((c for c in choices if fold(c) == verdict), None)
+            if verdict:
+                fmt.append("verdict_not_named")
         hedged |= why.startswith("several")
         named_any |= bool(why)
         got.append(verdict or "-")

@@ -8,6 +8,9 @@ does not use "insulation"). The prompt copied back earns nothing. A required wor
 only inside a real phrase (a sentence of at least three words or a bullet of at least two,
 with other words than the required ones), so stuffed keywords earn nothing. Sentences are
 split by pysbd (abbreviations do not end one).
+With ``numbered``, the bullets must be numbered ("1.", "2)", "Step 3:"), not dashes. With
+``wrong_subject_words``, a text that names one of them is about something else (coffee
+steps for a tea task) and earns nothing, however well it keeps the other constraints.
 With ``topic_words``, each bullet or sentence (``each_unit_topic``) or the text as a whole
 must be on the topic (a word starting with one of the topic stems). Nothing earns points
 (score 0) unless some required word is used in a real phrase and at least half of the
@@ -32,7 +35,8 @@ _CLOSING = re.compile(r"^\s*(?:i hope|hope this|let me know|feel free|happy to h
                       r"note:|\(note|these tips|this (?:text|answer|response|list)|"
                       r"(?:word|sentence) count)", re.I)
 KNOWN = {"min_words", "max_words", "sentences", "bullets", "required_words", "banned_words",
-         "max_chars", "topic_words", "each_unit_topic"}
+         "max_chars", "topic_words", "each_unit_topic", "numbered", "wrong_subject_words"}
+_NUMBERED = re.compile(r"^\s*(?:step\s+)?(?:\d{1,2}[.):]|\(\d{1,2}\))\s", re.I)
 
 
 def constraints_problems(params: dict[str, Any], gt: Any) -> list[str]:
@@ -124,10 +128,22 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
         ok = bool(units) and not off_topic
         checks.append(Check("on_topic", ok, detail=f"{len(on)} of {len(units)} "
                             f"{'bullets' if unit_is_bullet else 'sentences'} on the topic"))
+    named = sorted({w for w in gt.get("wrong_subject_words", [])
+                    if _uses(body, w) or stem(w) in set(stems(body))})
+    wrong_subject = bool(named)
     on_topic = bool(body.strip()) and (not checks or any(c.passed for c in checks))
+    if "wrong_subject_words" in gt:
+        checks.append(Check("right_subject", not wrong_subject, weight=0.0,
+                            detail=f"about something else: {named}" if named else
+                            "no other subject named"))
     if "bullets" in gt:
         checks.append(Check("bullet_count", on_topic and len(bullets) == gt["bullets"],
                             detail=f"{len(bullets)} bullets, want {gt['bullets']}"))
+    if gt.get("numbered"):
+        lines_b = [ln for ln in lines if _BULLET.match(ln)]
+        n_num = sum(bool(_NUMBERED.match(ln)) for ln in lines_b)
+        checks.append(Check("numbered", on_topic and bool(lines_b) and n_num == len(lines_b),
+                            detail=f"{n_num} of {len(lines_b)} items numbered"))
     if "sentences" in gt:
         n = len(units) if not unit_is_bullet else len(sentences(body))
         checks.append(Check("sentence_count", on_topic and n == gt["sentences"],
@@ -135,9 +151,10 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
     # Nothing earns points unless the text is really there: a required word inside a real
     # phrase (when words are required), and mostly on the topic (when one is set).
     uses = [c for c in checks if c.name.startswith("uses:")]
-    has_content = bool(body.strip()) and any(c.passed for c in checks) and not off_topic \
+    has_content = bool(body.strip()) and any(c.passed for c in checks if c.weight) and not off_topic \
         and (not uses or any(c.passed for c in uses)) and not echoes(body, prompt) \
-        and ("bullets" not in gt or bool(bullets))  # a list was asked for: prose is not one
+        and ("bullets" not in gt or bool(bullets)) \
+        and not wrong_subject  # a list was asked for: prose is not one
     if "max_words" in gt:
         checks.append(Check("max_words", has_content and len(all_words) <= gt["max_words"],
                             detail=f"{len(all_words)} words, max {gt['max_words']}"))

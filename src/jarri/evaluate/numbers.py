@@ -6,7 +6,13 @@
 - a date is one number, its year ("8 May 1945", "May 8, 1945", "1945-05-08" -> 1945);
 - a unit is a word after the number that ``pint`` knows *and* that measures what the task
   asks for (length for metres, time for minutes), so "48 eggs" has no unit and "4500 km" has
-  a wrong one; any spelling pint knows counts ("metre", "meters", "secs", "mL").
+  a wrong one; any spelling pint knows counts ("metre", "meters", "secs", "mL");
+- a currency (the task's unit is an ISO code such as "EUR") is read from CLDR's names, symbols
+  and codes (``babel``), before or after the number ("€10", "EUR 10", "10 euros", "10.00 €"),
+  so "$10" is a wrong unit for euros;
+- any other unit is a counted noun ("eggs"): the noun after the number is the right unit in
+  any inflection, and a wrong one when it is another noun the prompt counts ("4 boxes"), so
+  "48 boxes" answers "how many eggs" with a wrong unit; other words after it are not units.
 """
 
 from __future__ import annotations
@@ -125,8 +131,93 @@ class UnitMatch:
     same: bool            # the written unit is the expected one (any spelling)
 
 
-def unit_after(text: str, num: Number, expected: str, aliases: list[str]) -> UnitMatch:
-    """The unit written right after ``num``, judged against the expected unit."""
+@functools.cache
+def _currencies() -> dict[str, frozenset[str]]:
+    """Written form (folded) -> the ISO codes it may name, from CLDR's English data."""
+    from babel import Locale
+    from babel.numbers import get_currency_name
+
+    en = Locale("en")
+    forms: dict[str, set[str]] = {}
+    for code in en.currencies:
+        names = {en.currencies[code], get_currency_name(code, count=2, locale="en")}
+        written = {code, en.currency_symbols.get(code, code)} | names
+        written |= {n.split()[-1] for n in names if len(n.split()) > 1}
+        for w in written:
+            forms.setdefault(w.casefold(), set()).add(code)
+    return {w: frozenset(c) for w, c in forms.items()}
+
+
+def is_currency(unit: str) -> bool:
+    return unit.upper() in _currencies().get(unit.casefold(), frozenset())
+
+
+_BEFORE = re.compile(r"(\S+?)\s?$")
+_AFTER = re.compile(r"\s?([^\s\d.,;:!?()]+(?:\s[A-Za-z]+)?)")
+
+
+def _currency_at(text: str, num: Number) -> list[str]:
+    """Written currencies touching the number: a symbol or code before it, anything after."""
+    out = []
+    after = _AFTER.match(text, num.end)
+    if after:
+        phrase = after.group(1)
+        out += [phrase, phrase.split()[0]] if " " in phrase else [phrase]
+    before = _BEFORE.search(text[max(0, num.start - 6):num.start])
+    if before and (not before.group(1).isalpha() or before.group(1).isupper()):
+        out.append(before.group(1))
+        out.append(re.sub(r"^[A-Za-z]+", "", before.group(1)))  # "US$" is "$"
+    return [c for c in out if c]
+
+
+def _currency_match(text: str, num: Number, code: str) -> UnitMatch:
+    table = _currencies()
+    for cand in _currency_at(text, num):
+        codes = table.get(cand.casefold().rstrip("."))
+        if codes:
+            return UnitMatch(cand, code.upper() in codes)
+    return UnitMatch(None, False)
+
+
+def counted_nouns(prompt: str) -> set[str]:
+    """Stems of the nouns a prompt counts ("4 boxes with 8 eggs" -> box, egg)."""
+    from jarri.evaluate.language import stem
+
+    return {stem(m.group(1)) for m in re.finditer(r"\b\d+\s+([A-Za-z]{3,})", prompt)}
+
+
+def _count_match(text: str, num: Number, expected: str, aliases: list[str],
+                 prompt: str) -> UnitMatch:
+    from jarri.evaluate.language import stem
+
+    m = re.compile(r"\s*([A-Za-z]+)(?:\s+([A-Za-z]+))?").match(text, num.end)
+    if m is None:
+        return UnitMatch(None, False)
+    want = {stem(w) for w in [expected, *aliases]}
+    others = counted_nouns(prompt) - want
+    for word in (m.group(1), m.group(2)):  # "48 eggs", "48 whole eggs"
+        if word and stem(word) in want:
+            return UnitMatch(word, True)
+        if word and stem(word) in others:
+            return UnitMatch(word, False)
+    return UnitMatch(None, False)
+
+
+def unit_kind(unit: str) -> str:
+    """"currency", "physical" (pint knows it) or "count" (a counted noun)."""
+    if is_currency(unit):
+        return "currency"
+    return "physical" if _parse_unit(unit) is not None else "count"
+
+
+def unit_after(text: str, num: Number, expected: str, aliases: list[str],
+               prompt: str = "") -> UnitMatch:
+    """The unit written next to ``num``, judged against the expected unit."""
+    kind = unit_kind(expected)
+    if kind == "currency":
+        return _currency_match(text, num, expected)
+    if kind == "count":
+        return _count_match(text, num, expected, aliases, prompt)
     m = _UNIT_WORDS.match(text, num.end)
     if m is None:
         return UnitMatch(None, False)

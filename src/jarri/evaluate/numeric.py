@@ -15,7 +15,7 @@ from typing import Any
 
 from jarri.evaluate.exact import _PARENS
 from jarri.evaluate.language import HEDGE, after_retraction, echoes, negated, refusal
-from jarri.evaluate.numbers import Number, numbers, readable, unit_after
+from jarri.evaluate.numbers import Number, numbers, readable, unit_after, unit_kind
 from jarri.evaluate.protocol import short_answer
 from jarri.evaluate.reply import prepare
 from jarri.evaluate.report import Check, EvalReport, build_report
@@ -99,10 +99,11 @@ def evaluate_numeric(answer: str, ground_truth: Any, params: dict[str, Any],
         # Correct content in another spelling is correct; no unit at all is a format fault;
         # a different unit of the same kind ("4500 km" for metres) is a unit error. The unit
         # only earns its points on the right number.
-        um = unit_after(read, num, ground_truth["unit"], ground_truth.get("unit_aliases", [])) \
-            if num is not None else None
+        um = unit_after(read, num, ground_truth["unit"], ground_truth.get("unit_aliases", []),
+                        prompt) if num is not None else None
         unit_ok = um is None or um.written is None or um.same
-        if um is not None and um.written is None:
+        # A bare count ("48" eggs) is how people answer; a bare measure is not.
+        if um is not None and um.written is None and unit_kind(ground_truth["unit"]) != "count":
             fmt.append("unit_missing")
         checks.append(Check("unit_correct", correct and unit_ok,
                             detail=f"expected {ground_truth['unit']!r}, wrote "

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from jarri.evaluate.language import words
 from jarri.evaluate.reply import Reply
 
-_MARKDOWN = re.compile(r"\*\*|__|`+|^\s*#+\s*|^\s*>\s*|\\text\{([^}]*)\}|\$", re.M)
+_MARKDOWN = re.compile(r"\*\*|__|`+|^\s*#+\s*|^\s*>\s*|\\text\{([^}]*)\}", re.M)
+# LaTeX math ("$48$", "$$x = 2$$", "$\\frac{1}{2}$"), not a dollar sign ("$10", "$10 and $20").
+_MATH = re.compile(r"\$\$(.+?)\$\$|\$(?=\S)([^$\n]{1,80}?)(?<=\S)\$(?!\d)", re.S)
 _ANSWER_LINE = re.compile(
     r"^\s*(?:[-*]\s+)?(?:the\s+)?(?:final\s+)?answer(?:\s*(?:to\s+question\s+)?\(?(\d{1,2})\)?)?"
     r"\s*[:：=]\s*(.*)$", re.I)
@@ -50,6 +52,7 @@ class ShortAnswer:
 
 
 def strip_markdown(text: str) -> str:
+    text = _MATH.sub(lambda m: m.group(1) or m.group(2) or "", text)
     return _MARKDOWN.sub(lambda m: m.group(1) or "", text)
 
 

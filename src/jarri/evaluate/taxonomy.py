@@ -36,6 +36,7 @@ FORMAT_RULES: Final[dict[str, str]] = {
     "answer_line_not_last": "text follows the 'Answer:' line",
     "answer_lines_missing": "fewer 'Answer N:' lines than questions",
     "answer_not_bare": "the 'Answer:' line holds more than the answer itself",
+    "verdict_not_named": "the verdict is stated as a claim ('Tom is a mammal.'), not named",
     "unit_missing": "the number is given without the unit the prompt asks for",
     "continued_past_answer": "the reply goes on with a new turn it made up ('Question: ...')",
     "repetition_loop": "the reply ends in a repetition loop (cut before grading)",
