@@ -36,7 +36,8 @@ def _grade(row: dict):  # noqa: ANN202
     assert t.evaluator is not None
     return get_evaluator(t.evaluator).evaluate(row["answer"], t.ground_truth,
                                                t.evaluator_params, t.pass_threshold,
-                                               prompt=t.prompt)
+                                               prompt=t.prompt,
+                                               prefill=row.get("prefill", ""))
 
 
 def _ok(row: dict, score: float) -> bool:

@@ -207,27 +207,36 @@ def _one_verdict(segment: str, choices: list[str]) -> tuple[str | None, str]:
     return None, f"several verdicts {sorted(kinds)}"
 
 
-_NUMBERED = re.compile(r"(?:^|(?<=\s))\(?(\d{1,2})\s*[).:]\s+", re.M)
+_NUMBERED = re.compile(r"(?:^|(?<=\s))(?:\(?(\d{1,2})\s*[).:]|(first|second|third)(?:ly)?\s*"
+                       r"[,:])\s+", re.M | re.I)
+_ORDINALS = {"first": 1, "second": 2, "third": 3}
 
 
 def _numbered_parts(text: str) -> dict[int, str]:
+    """"1) Yes 2) No", "First, yes. Second, no." -> {1: ..., 2: ...}."""
     marks = list(_NUMBERED.finditer(text))
     parts: dict[int, str] = {}
     for i, m in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        parts.setdefault(int(m.group(1)), text[m.end():end])
+        number = int(m.group(1)) if m.group(1) else _ORDINALS[m.group(2).casefold()]
+        parts.setdefault(number, text[m.end():end])
     return parts
 
 
 def _question_segments(text: str, n: int, prefill: str) -> tuple[list[str | None], list[str]]:
     """One text per question (None where none was found) and the format rules broken."""
     clean = strip_markdown(text)
-    if prefill.strip() and clean and not answer_lines(clean.splitlines()[:1]):
+    prefilled = bool(prefill.strip() and clean and not answer_lines(clean.splitlines()[:1]))
+    if prefilled:
         clean = prefill.strip() + " " + clean.lstrip()
     lines = clean.splitlines()
     found = answer_lines(lines)
     non_empty = [i for i, ln in enumerate(lines) if ln.strip()]
     fmt: list[str] = []
+    if prefilled and n == 1 and len(found) > 1:
+        # As in protocol.short_answer: the cue written again starts a made-up continuation.
+        fmt.append("continued_past_answer")
+        found = found[:1]
     if found:
         numbered = {a.number: a.content for a in found if a.number is not None}
         if len(numbered) >= n or n == 1:
@@ -275,10 +284,12 @@ def evaluate_logic(answer: str, gt: Any, params: dict[str, Any], threshold: floa
     for i, want in enumerate(wanted):
         seg = segs[i] if i < len(segs) else None
         verdict, why = _one_verdict(seg, choices) if seg else (None, "")
-        if not why and prompt and set(map(fold, choices)) <= set(VERDICT_SYNONYMS):
-            # No verdict word: a statement of the claim ("Tom is a mammal.") answers it.
-            said = seg or (_after_retraction(strip_markdown(reply.text)) if len(wanted) == 1
-                           else "")
+        said = seg or (_after_retraction(strip_markdown(reply.text)) if len(wanted) == 1
+                       else "")
+        if not why and prompt and set(map(fold, choices)) <= set(VERDICT_SYNONYMS) \
+                and not verdicts(said, _ALL):
+            # No verdict word anywhere (not even the options copied back): a statement of
+            # the claim ("Tom is a mammal.") answers it.
             verdict, why = proposition.read(
                 said, proposition.question_of(prompt, i + 1 if len(wanted) > 1 else None), prompt)
             verdict = next((c for c in choices if fold(c) == verdict), None)

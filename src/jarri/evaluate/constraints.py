@@ -23,12 +23,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jarri.evaluate.language import echoes, refusal, sentences, stem, stems, words
+from jarri.evaluate.language import (
+    FUNCTION_WORDS,
+    echoes,
+    refusal,
+    sentences,
+    stem,
+    stems,
+    words,
+)
 from jarri.evaluate.reply import prepare
 from jarri.evaluate.report import Check, EvalReport, build_report
 
 _BULLET = re.compile(r"^\s*(?:[-*•‣–]|(?:step\s+)?\d{1,2}[.):]|\(\d{1,2}\)|[a-z][.)])\s+(\S.*)$",
                      re.I)
+_BOLD_MARKER = re.compile(r"^(\s*)(?:\*\*|__)((?:step\s+)?\d{1,2}[.):]?)(?:\*\*|__)", re.I)
+_INLINE_NUMBER = re.compile(r"(?:^|(?<=[.!?;]\s))(\d{1,2})[.)]\s+")
+_INFLECTED = re.compile(r"(?:[^s]s|ed|ing|ly|'s)$")
 _FENCE = re.compile(r"^\s*```[\w+-]*\s*\n(.*?)\n?```\s*$", re.S)
 _TITLE = re.compile(r"^\s*(?:#+\s+.*|\*\*[^*]+\*\*:?|__[^_]+__:?)\s*$")
 _CLOSING = re.compile(r"^\s*(?:i hope|hope this|let me know|feel free|happy to help|enjoy|"
@@ -55,7 +66,9 @@ def _body(text: str, want_bullets: bool) -> tuple[list[str], list[str], list[str
     if m:
         text = m.group(1)
         fmt.append("code_fence_in_prose")
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = [_BOLD_MARKER.sub(r"\1\2", ln) for ln in text.splitlines() if ln.strip()]
+    if want_bullets and len(lines) == 1:
+        lines = _split_inline(lines[0])
     while lines and _TITLE.match(lines[0]) and len(lines) > 1:
         lines.pop(0)
         fmt.append("title")
@@ -79,9 +92,29 @@ def _body(text: str, want_bullets: bool) -> tuple[list[str], list[str], list[str
     return lines, bullets, fmt
 
 
+def _split_inline(line: str) -> list[str]:
+    """"1. Boil water. 2. Add the bag. 3. Wait." on one line: three numbered items."""
+    marks = list(_INLINE_NUMBER.finditer(line))
+    numbers = [int(m.group(1)) for m in marks]
+    if len(marks) < 2 or numbers != list(range(1, len(marks) + 1)) or marks[0].start() != 0:
+        return [line]
+    ends = [m.start() for m in marks[1:]] + [len(line)]
+    return [line[m.start():end].strip() for m, end in zip(marks, ends, strict=True)]
+
+
+def _word_list(unit: str) -> bool:
+    """Four or more bare words, none of them a function word or an inflected form ("kettle
+    tea water boil cup"): keywords, not a phrase. "Good insulation cuts heating bills" is a
+    phrase."""
+    ws = [w.casefold() for w in words(unit)]
+    return len(ws) >= 4 and not any(w in FUNCTION_WORDS or _INFLECTED.search(w) for w in ws)
+
+
 def _real_phrase(unit: str, required: set[str], bullet: bool) -> bool:
     ws = words(unit)
     others = {stem(w) for w in ws} - required
+    if _word_list(unit):
+        return False
     return (len(ws) >= 2 and len(others) >= 1) if bullet else (len(ws) >= 3 and len(others) >= 2)
 
 
@@ -102,7 +135,9 @@ def _on_topic(unit: str, topic: list[str]) -> bool:
 def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold: float, *,
                          prompt: str = "", prefill: str = "") -> EvalReport:
     reply = prepare(answer)
-    lines, bullets, fmt = _body(reply.text, "bullets" in gt)
+    # The loop stays in: "at most 15 words" is about everything the model wrote.
+    lines, bullets, fmt = _body(reply.uncut, "bullets" in gt)
+    fmt = list(reply.violations) + fmt
     body = "\n".join(lines)
     if "bullets" in gt:
         units = bullets or lines
@@ -151,7 +186,8 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
     # Nothing earns points unless the text is really there: a required word inside a real
     # phrase (when words are required), and mostly on the topic (when one is set).
     uses = [c for c in checks if c.name.startswith("uses:")]
-    has_content = bool(body.strip()) and any(c.passed for c in checks if c.weight) and not off_topic \
+    scored = [c for c in checks if c.weight]
+    has_content = bool(body.strip()) and any(c.passed for c in scored) and not off_topic \
         and (not uses or any(c.passed for c in uses)) and not echoes(body, prompt) \
         and ("bullets" not in gt or bool(bullets)) \
         and not wrong_subject  # a list was asked for: prose is not one
@@ -164,7 +200,7 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
     if "max_chars" in gt:
         checks.append(Check("max_chars", has_content and len(body) <= gt["max_chars"],
                             detail=f"{len(body)} chars, max {gt['max_chars']}"))
-    reply_stems = set(stems(reply.text))
+    reply_stems = set(stems(reply.uncut))
     for w in gt.get("banned_words", []):
         checks.append(Check(f"avoids:{w}", has_content and stem(w) not in reply_stems,
                             detail=f"banned word {w!r} (any form)"))
@@ -178,4 +214,5 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
                             format_violations=fmt)
     return build_report(checks, pass_threshold=threshold, extracted=body[:2000],
                         void=not has_content, failure_stage="constraint",
-                        failure_type="constraint_violation", format_violations=fmt)
+                        failure_type="constraint_violation",
+                        format_violations=fmt)

@@ -139,9 +139,9 @@ def _currencies() -> dict[str, frozenset[str]]:
 
     en = Locale("en")
     forms: dict[str, set[str]] = {}
-    for code in en.currencies:
-        names = {en.currencies[code], get_currency_name(code, count=2, locale="en")}
-        written = {code, en.currency_symbols.get(code, code)} | names
+    for code in map(str, en.currencies):
+        names = {str(en.currencies[code]), get_currency_name(code, count=2, locale="en")}
+        written = {code, str(en.currency_symbols.get(code, code))} | names
         written |= {n.split()[-1] for n in names if len(n.split()) > 1}
         for w in written:
             forms.setdefault(w.casefold(), set()).add(code)
@@ -195,12 +195,34 @@ def _count_match(text: str, num: Number, expected: str, aliases: list[str],
         return UnitMatch(None, False)
     want = {stem(w) for w in [expected, *aliases]}
     others = counted_nouns(prompt) - want
-    for word in (m.group(1), m.group(2)):  # "48 eggs", "48 whole eggs"
-        if word and stem(word) in want:
+    for i, word in enumerate((m.group(1), m.group(2))):  # "48 eggs", "48 whole eggs"
+        if not word:
+            continue
+        if stem(word) in want:
             return UnitMatch(word, True)
-        if word and stem(word) in others:
+        if stem(word) in others or (i == 0 and _other_count_noun(word)):
             return UnitMatch(word, False)
     return UnitMatch(None, False)
+
+
+# After a count, these are not a unit: "48 left", "48 in total", "48 whole ones".
+_NOT_COUNT_NOUNS = frozenset({"ones", "others", "items", "things", "pieces", "units",
+                              "times", "is", "was", "as", "plus", "minus", "less", "its",
+                              "this", "has", "does", "yes", "thus"})
+# Words that group a count: "48 dozen" is 576 eggs.
+_GROUPS = frozenset({"dozen", "dozens", "pair", "pairs", "score", "gross", "hundred",
+                     "thousand", "million", "percent", "per"})
+
+
+def _other_count_noun(word: str) -> bool:
+    """A plural noun right after the count ("48 cartons") or a grouping word ("dozen")."""
+    from jarri.evaluate.language import FUNCTION_WORDS
+
+    low = word.casefold()
+    if low in _GROUPS:
+        return True
+    return (len(low) > 3 and low.endswith("s") and not low.endswith("ss")
+            and low not in FUNCTION_WORDS and low not in _NOT_COUNT_NOUNS)
 
 
 def unit_kind(unit: str) -> str:

@@ -6,7 +6,9 @@ Every evaluator starts here. The steps are lenient on form and never touch conte
 2. a reply that goes on with a new turn it invented ("Question: …", "User: …": base models
    do this) ends where that turn starts;
 3. a repetition loop at the end is cut after its first repeat, so a correct answer followed
-   by a loop is graded on its answer on every task alike (the loop is still labelled);
+   by a loop is graded on its answer on every task alike (the loop is still labelled); a loop
+   inside one word or number ("1000000...") takes that whole word with it; prose is graded on
+   the uncut text, since there the loop is part of the text whose length is asked for;
 4. unicode is NFKC-normalised and the unicode minus becomes "-".
 
 Each step that changed something is a broken format rule, reported with the grade.
@@ -27,6 +29,7 @@ _NEW_TURN = re.compile(
     r"example|input|task)\s*(?:\d+\s*)?[:：]|^\s*(?:<start_of_turn>|<end_of_turn>|<\|im_start\|>|"
     r"<\|im_end\|>|<\|user\|>|<\|assistant\|>|<\|eot_id\|>|<\|endoftext\|>|\[INST\])",
     re.I)
+_MARKER = re.compile(r"^(?:[-*•]|\(?\d{1,3}[.):])\s*")
 _MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u2014": " - ",
                         "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " "})
 
@@ -35,6 +38,7 @@ _MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u2014": "
 class Reply:
     text: str                     # what is graded
     raw: str                      # the answer as it came (thinking already split by the runner)
+    uncut: str                    # ``text`` with its repetition loop left in (prose counts it)
     violations: tuple[str, ...]   # format rules broken on the way (see taxonomy.FORMAT_RULES)
 
     @property
@@ -78,14 +82,24 @@ def _loop_start(text: str, min_repeats: int = 3) -> int | None:
         if k >= min_repeats and k * period >= 24 and len(unit.strip()) * k >= 12:
             start = n - k * period + period  # keep the first copy
             best = start if best is None else min(best, start)
-    lines = [ln.strip() for ln in body.splitlines() if ln.strip()]
+    # Lines are compared without their list markers: "2. Same text", "3. Same text" loop too.
+    offsets, lines = [], []
+    pos = 0
+    for raw in body.splitlines(keepends=True):
+        if raw.strip():
+            offsets.append(pos)
+            lines.append(_MARKER.sub("", raw.strip()))
+        pos += len(raw)
     if len(lines) >= 4:
         line, count = Counter(lines).most_common(1)[0]
         if len(line) >= 2 and count >= 4 and count * 2 >= len(lines):
-            first = body.find(line)
-            second = body.find(line, first + len(line))
-            if second != -1:
-                best = second if best is None else min(best, second)
+            second = [offsets[i] for i, ln in enumerate(lines) if ln == line][1]
+            best = second if best is None else min(best, second)
+    if best is not None and 0 < best < n and body[best - 1].isalnum() and body[best].isalnum():
+        # The loop runs inside a word or number ("1000000..."): that word is the loop, so
+        # it is cut whole; "10" is not what the model wrote.
+        while best > 0 and body[best - 1].isalnum():
+            best -= 1
     return best
 
 
@@ -101,8 +115,10 @@ def prepare(answer: str) -> Reply:
     text, cut = _cut_new_turn(text)
     if cut:
         violations.append("continued_past_answer")
+    uncut = text
     start = _loop_start(text)
     if start is not None:
         text = text[:start].rstrip()
         violations.append("repetition_loop")
-    return Reply(text=text.strip(), raw=answer, violations=tuple(violations))
+    return Reply(text=text.strip(), raw=answer, uncut=uncut.strip(),
+                 violations=tuple(violations))
