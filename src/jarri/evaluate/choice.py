@@ -248,6 +248,8 @@ def _question_segments(text: str, n: int, prefill: str) -> tuple[list[str | None
         inline = _numbered_parts(found[-1].content)
         if len(inline) >= n:
             return [inline.get(i + 1) for i in range(n)], fmt
+        if numbered:  # "Answer 1: yes" and no second line: question 2 is unanswered
+            return [numbered.get(i + 1) for i in range(n)], [*fmt, "answer_lines_missing"]
     fmt.append("no_answer_line" if not found else "answer_lines_missing")
     clean = _after_retraction(clean)
     parts = _numbered_parts(clean)
@@ -261,7 +263,10 @@ def _question_segments(text: str, n: int, prefill: str) -> tuple[list[str | None
     if len(with_verdict) < n:  # "Yes, no" on one line
         with_verdict = [p for ln in with_verdict for p in re.split(r"[,;]", ln)
                         if verdicts(p, _ALL)]
-    return [with_verdict[i] if i < len(with_verdict) else None for i in range(n)], fmt
+    if len(with_verdict) < n:
+        # One unnumbered "Answer: yes" for two questions answers neither of them.
+        return [None] * n, fmt
+    return [with_verdict[i] for i in range(n)], fmt
 
 
 _ALL = [c for c in VERDICT_SYNONYMS]

@@ -15,7 +15,8 @@ With ``topic_words``, each bullet or sentence (``each_unit_topic``) or the text 
 must be on the topic (a word starting with one of the topic stems). Nothing earns points
 (score 0) unless some required word is used in a real phrase and at least half of the
 bullets or sentences are on the topic: stuffed keywords and off-topic lists are wrong
-answers, not partial ones.
+answers, not partial ones. A banned word used (any form) and a question asked back instead
+of the text ("Could you clarify ...?") are wrong answers too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from jarri.evaluate.language import (
     FUNCTION_WORDS,
+    clarification,
     echoes,
     refusal,
     sentences,
@@ -201,9 +203,15 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
         checks.append(Check("max_chars", has_content and len(body) <= gt["max_chars"],
                             detail=f"{len(body)} chars, max {gt['max_chars']}"))
     reply_stems = set(stems(reply.uncut))
+    banned_used = False
     for w in gt.get("banned_words", []):
-        checks.append(Check(f"avoids:{w}", has_content and stem(w) not in reply_stems,
-                            detail=f"banned word {w!r} (any form)"))
+        used = stem(w) in reply_stems
+        banned_used |= used
+        checks.append(Check(f"avoids:{w}", has_content and not used,
+                            detail=f"banned word {w!r} (any form)" + (" used" if used else "")))
+    # A banned word used is a wrong answer, not a partial one: the one thing it was told not
+    # to do. So is a question back instead of the text.
+    has_content = has_content and not banned_used and not clarification(reply.text)
     if reply.empty:
         return build_report(checks, pass_threshold=threshold, extracted=None,
                             failure_stage="generation", failure_type="empty_output",

@@ -41,6 +41,20 @@ _REFUSAL = re.compile(
     r"know|have\s+(?:access|the\s+ability|enough))|as\s+an\s+ai|as\s+a\s+language\s+model|"
     r"i\s+(?:must|have\s+to)\s+decline|i\s+refuse|cannot\s+(?:help|assist)\s+with)", re.I)
 
+# A question back instead of an answer ("Could you clarify whether you mean ...?").
+_CLARIFY = re.compile(r"\b(?:could|can|would)\s+you\s+(?:please\s+)?(?:clarify|specify|"
+                      r"tell\s+me\s+(?:more|what|which))|\bdo\s+you\s+mean\b|\bdid\s+you\s+"
+                      r"mean\b|\bplease\s+(?:clarify|specify)\b|\bwhat\s+do\s+you\s+mean\b", re.I)
+
+
+def clarification(text: str) -> bool:
+    """The reply asks a question back instead of answering: every sentence is a question
+    and one asks what was meant."""
+    said = sentences(text)
+    return bool(said) and all(s.rstrip().endswith("?") for s in said) and bool(
+        _CLARIFY.search(text))
+
+
 # Function words: a "sentence" with none of them is a list of words, not a sentence.
 FUNCTION_WORDS = frozenset([
     "a", "an", "the", "is", "are", "was", "were", "be", "been", "being", "am", "do",

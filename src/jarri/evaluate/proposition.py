@@ -19,7 +19,7 @@ _SKIP = frozenset([
     "is", "are", "was", "were", "am", "be", "been", "do", "does", "did", "a", "an", "the",
     "it", "there", "than", "that", "then", "and", "to", "every", "all", "each", "any",
     "some", "of", "in", "on", "at", "among"])
-_PRONOUNS = frozenset(["he", "she", "it", "they", "this", "that", "its", "their", "his", "her"])
+_PRONOUNS = frozenset(["he", "she", "it", "they"])
 _SAME_VERB = {"has": "have", "had": "have", "having": "have"}
 _PREPOSITIONS = ("of", "in", "among", "at", "on")
 # Opposite comparatives: "Carl is shorter than Anna" says "Anna is taller than Carl".
@@ -45,8 +45,12 @@ _UNSETTLED = re.compile(
     r"sure|stated|given)|not\s+(?:enough|necessarily|certain|sure|known|clear|settled)|"
     r"leaves?\s+(?:\S+\s+){0,3}open|(?:an\s+)?open\s+question|either\s+(?:way|group)|"
     r"unknown|unclear|uncertain|undetermin\w*|insufficient)", re.I)
+# Clauses that state nothing of the model's own: conditions, counterfactuals, premises
+# reported ("the first premise says that all cats are mammals"), a question being set up.
 _HYPOTHETICAL = re.compile(r"^\s*(?:if|unless|whether|suppose|supposing|assuming)\b|"
-                          r"\bwould\b|\bwould['’]ve\b", re.I)
+                          r"\bwould\b|\bwould['’]ve\b|\bpremises?\b|\b(?:we\s+are|we['’]re)\s+"
+                          r"told\b|\b(?:to\s+)?(?:determine|decide|check|find\s+out)\s+"
+                          r"(?:whether|if)\b", re.I)
 _CLAUSE = re.compile(r"[,;:]|\b(?:so|but|because|although|though|since|therefore|hence|thus|"
                      r"which\s+means|even\s+though|while|whereas|and)\b", re.I)
 
