@@ -205,10 +205,10 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
     reply_stems = set(stems(reply.uncut))
     banned_used = False
     for w in gt.get("banned_words", []):
-        used = stem(w) in reply_stems
-        banned_used |= used
-        checks.append(Check(f"avoids:{w}", has_content and not used,
-                            detail=f"banned word {w!r} (any form)" + (" used" if used else "")))
+        hit = stem(w) in reply_stems
+        banned_used |= hit
+        checks.append(Check(f"avoids:{w}", has_content and not hit,
+                            detail=f"banned word {w!r} (any form)" + (" used" if hit else "")))
     # A banned word used is a wrong answer, not a partial one: the one thing it was told not
     # to do. So is a question back instead of the text.
     has_content = has_content and not banned_used and not clarification(reply.text)
