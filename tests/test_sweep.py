@@ -156,7 +156,7 @@ def test_evaluator_crash_is_recorded_and_sweep_continues(tmp_path: Path,
     res = records(tmp_path)
     crashed = [r for r in res.records if r.status == "evaluator_error"]
     assert len(crashed) == 3 and all("RuntimeError: evaluator bug" in r.error for r in crashed)
-    assert all(r.score_percent is None and r.evaluator == "exact@2" for r in crashed)
+    assert all(r.score_percent is None and r.evaluator == "exact@3" for r in crashed)
     assert {r.status for r in res.records if r.task_family == "math"} == {"ok"}
 
 

@@ -34,17 +34,17 @@ class Evaluator:
 
 
 EVALUATORS: dict[str, Evaluator] = {
-    "exact": Evaluator("exact", "2", exact.evaluate_exact, exact.exact_problems,
+    "exact": Evaluator("exact", "3", exact.evaluate_exact, exact.exact_problems,
                        ("answer_present", "answer_matches")),
     "numeric": Evaluator("numeric", "4", numeric.evaluate_numeric, numeric.numeric_problems,
                          ("number_present", "value_correct", "unit_correct (when a unit is set)")),
-    "mcq": Evaluator("mcq", "2", choice.evaluate_mcq, choice.mcq_problems,
+    "mcq": Evaluator("mcq", "3", choice.evaluate_mcq, choice.mcq_problems,
                      ("choice_present", "choice_correct")),
     "logic": Evaluator("logic", "3", choice.evaluate_logic, choice.logic_problems,
                        ("verdict_present", "single_verdict", "verdict_correct")),
-    "facts": Evaluator("facts", "2", facts.evaluate_facts, facts.facts_problems,
+    "facts": Evaluator("facts", "3", facts.evaluate_facts, facts.facts_problems,
                        ("has:<fact> per required fact", "no_wrong_claim")),
-    "json_fields": Evaluator("json_fields", "2", json_fields.evaluate_json,
+    "json_fields": Evaluator("json_fields", "3", json_fields.evaluate_json,
                              json_fields.json_problems,
                              ("json_object", "field:<name> per field")),
     "constraints": Evaluator("constraints", "3", constraints.evaluate_constraints,
@@ -52,7 +52,7 @@ EVALUATORS: dict[str, Evaluator] = {
                              ("uses:<word>", "on_topic", "bullet_count", "sentence_count",
                               "numbered", "right_subject", "max_words", "min_words", "max_chars",
                               "avoids:<word>")),
-    "code": Evaluator("code", "2", code.evaluate_code, code.code_problems,
+    "code": Evaluator("code", "3", code.evaluate_code, code.code_problems,
                       ("code_present", "code_runs", "test:<name> per hidden test")),
 }
 
