@@ -141,8 +141,14 @@ UNDETERMINED = "cannot be determined"
 # Other ways of saying the standard verdicts (only used when the task's choices are these).
 VERDICT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "yes": ("yes", "yep", "yeah", "true"),
-    "no": ("no", "nope", "false"),
+    "no": ("no", "nope", "false", "definitely not", "absolutely not", "certainly not",
+           "of course not", "not at all", "by no means"),
     UNDETERMINED: (
+        "neither yes nor no", "no way to be sure", "no way to be certain", "no way of knowing",
+        "no way of telling", "cannot be certain", "can't be certain", "cannot conclude",
+        "can't conclude", "cannot infer", "can't infer", "no basis to conclude",
+        "may or may not", "might or might not", "maybe, maybe not", "maybe or maybe not",
+        "unknowable", "open question", "not determined", "don't know", "do not know",
         "cannot be determined", "can't be determined", "can not be determined",
         "could not be determined", "cannot determine", "can't determine", "cannot be known",
         "can't be known", "cannot be sure", "can't be sure", "cannot tell", "can't tell",
@@ -178,14 +184,40 @@ def _phrases(choices: list[str]) -> list[tuple[str, str]]:
 def verdicts(text: str, choices: list[str]) -> list[tuple[int, str]]:
     """(position, choice) of every verdict named, longest phrases masked first so that
     "cannot be determined" is not also a "no"."""
-    rest = fold(text)
+    rest = fold(_leading_verdict(text))
     named: list[tuple[int, str]] = []
     for phrase, choice in _phrases(choices):
         pattern = re.compile(rf"(?<![\w']){re.escape(phrase)}(?![\w'])")
         for m in pattern.finditer(rest):
+            if phrase == "no" and _DETERMINER.match(rest, m.end()):
+                continue  # "no basis to conclude", "no evidence": a determiner
+            if negated(rest, m.start(), m.end()):
+                continue  # "I wouldn't say yes", "I wouldn't call this undeterminable"
             named.append((m.start(), choice))
         rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
     return sorted(named)
+
+
+# After "no", these start a clause: "No it is not", "No, because". Any other word makes "no"
+# a determiner ("no basis", "no evidence", "no reason").
+_DETERMINER = re.compile(
+    r"\s+(?!(?:it|he|she|they|we|i|you|that|this|there|because|since|as|not|never|"
+    r"definitely|certainly|but|and|so|the|a|an|one)\b)[a-z]", re.I)
+# A sentence opened by one of these gives its verdict ("Absolutely.", "Definitely not —").
+_LEADING = [(re.compile(r"(?m)^(\W*)(?:definitely|absolutely|certainly|of course|indeed|"
+                        r"correct|that['’]s (?:right|correct)|that is (?:right|correct))\s+not\b",
+                        re.I), r"\1No, "),
+            (re.compile(r"(?m)^(\W*)(?:(?:that['’]s|that is|it['’]s|it is)\s+)?impossible\b"
+                        r"(?!\s+to\b)", re.I), r"\1No, "),
+            (re.compile(r"(?m)^(\W*)(?:definitely|absolutely|certainly|of course|indeed|"
+                        r"correct|that['’]s (?:right|correct)|that is (?:right|correct))\b"
+                        r"(?=\s*[.,;:!—–-])", re.I), r"\1Yes")]
+
+
+def _leading_verdict(text: str) -> str:
+    for pattern, verdict in _LEADING:
+        text = pattern.sub(verdict, text)
+    return text
 
 
 def _one_verdict(segment: str, choices: list[str]) -> tuple[str | None, str]:
@@ -209,6 +241,10 @@ def _one_verdict(segment: str, choices: list[str]) -> tuple[str | None, str]:
 
 _NUMBERED = re.compile(r"(?:^|(?<=\s))(?:\(?(\d{1,2})\s*[).:]|(first|second|third)(?:ly)?\s*"
                        r"[,:])\s+", re.M | re.I)
+# The verdict options copied back from the prompt: "(yes, no, cannot be determined)".
+_OPTIONS_COPY = re.compile(r"[(<\[]?\s*(?:yes|no)\s*[,/|]\s*(?:yes|no)\s*(?:[,/|]|,?\s*or)\s*"
+                           r"cannot be determined\s*[)>\]]?", re.I)
+_INLINE_ANSWER = re.compile(r"(?<=\S)\s*[,;]?\s+(?=answer\s*\(?\d{1,2}\)?\s*[:：])", re.I)
 _ORDINALS = {"first": 1, "second": 2, "third": 3}
 
 
@@ -225,7 +261,8 @@ def _numbered_parts(text: str) -> dict[int, str]:
 
 def _question_segments(text: str, n: int, prefill: str) -> tuple[list[str | None], list[str]]:
     """One text per question (None where none was found) and the format rules broken."""
-    clean = strip_markdown(text)
+    # "Answer 1: yes, Answer 2: no" on one line: one line each.
+    clean = _INLINE_ANSWER.sub("\n", strip_markdown(text))
     prefilled = bool(prefill.strip() and clean and not answer_lines(clean.splitlines()[:1]))
     if prefilled:
         clean = prefill.strip() + " " + clean.lstrip()
@@ -289,14 +326,16 @@ def evaluate_logic(answer: str, gt: Any, params: dict[str, Any], threshold: floa
     for i, want in enumerate(wanted):
         seg = segs[i] if i < len(segs) else None
         verdict, why = _one_verdict(seg, choices) if seg else (None, "")
-        said = seg or (_after_retraction(strip_markdown(reply.text)) if len(wanted) == 1
-                       else "")
+        # Without a segment of its own, the question is read off the whole reply: its claim
+        # is named there ("Carl is taller than Ben, and Ben is not the tallest").
+        said = seg or _OPTIONS_COPY.sub(" ", _after_retraction(strip_markdown(reply.text)))
         if not why and prompt and set(map(fold, choices)) <= set(VERDICT_SYNONYMS) \
-                and not verdicts(said, _ALL):
-            # No verdict word anywhere (not even the options copied back): a statement of
-            # the claim ("Tom is a mammal.") answers it.
+                and (seg is None and len(wanted) > 1 or not verdicts(said, _ALL)):
+            # No verdict word (not even the options copied back), or two questions without a
+            # line each: a statement of the claim ("Tom is a mammal.") answers it.
             verdict, why = proposition.read(
-                said, proposition.question_of(prompt, i + 1 if len(wanted) > 1 else None), prompt)
+                said, proposition.question_of(prompt, i + 1 if len(wanted) > 1 else None), prompt,
+                about=seg is None and len(wanted) > 1)
             verdict = next((c for c in choices if fold(c) == verdict), None)
             if verdict:
                 fmt.append("verdict_not_named")

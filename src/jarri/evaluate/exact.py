@@ -84,7 +84,7 @@ def _judge(segment: str, targets: list[str], distractors: list[str]) -> tuple[st
         if words(bare) and any(committed(bare, c, targets[0])[0] for c in (targets, distractors)):
             sentence = bare
         t_seen, t_ok = committed(sentence, targets, targets[0])
-        d_seen, d_ok = committed(sentence, distractors)
+        d_seen, d_ok = committed(_before_secondary(sentence, targets), distractors)
         if not (t_seen or d_seen or len(words(sentence)) <= BARE_WORDS):
             continue
         folded = fold(sentence)
@@ -98,6 +98,19 @@ def _judge(segment: str, targets: list[str], distractors: list[str]) -> tuple[st
             return "right", "commits to the answer"
         return "wrong", "the expected answer is not committed to"
     return None
+
+
+def _before_secondary(sentence: str, targets: list[str]) -> str:
+    """The sentence up to a "followed by", "then", "next" ... that comes after the answer:
+    "Jupiter, followed by Saturn" names Saturn second, not as a candidate."""
+    t = fold(sentence)
+    first = min((m.start() for p in targets for m in mentions(t, p, targets[0])), default=None)
+    if first is None:
+        return sentence
+    for m in re.finditer(r"\b(?:followed|then|next|second|after\s+(?:it|that))\b", t):
+        if m.start() > first:
+            return t[:m.start()]  # folded, as committed() reads it
+    return sentence
 
 
 def _without_negated(sentence: str) -> str:

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from jarri.evaluate.exact import _PARENS, mentions
-from jarri.evaluate.language import after_retraction, negated, refusal, sentences
+from jarri.evaluate.language import SECONDARY, after_retraction, negated, refusal, sentences
 from jarri.evaluate.normalise import fold
 from jarri.evaluate.numbers import numbers, readable
 from jarri.evaluate.protocol import short_answer
@@ -27,15 +27,9 @@ def _aliases(item: Any) -> list[str]:
     return [str(a) for a in item] if isinstance(item, list) else [str(item)]
 
 
-# A name after one of these is a second person in the story, not the answer ("followed by
-# Buzz Aldrin").
-_SECONDARY = re.compile(r"\b(?:followed|joined|accompanied|later|after|then|second|next|"
-                        r"with|alongside|behind|unlike)\b[^,;.]*$", re.I)
-
-
 def _committed(text: str, alias: str, *, claim: bool = False, full: str = "") -> bool:
     return any(not negated(text, m.start(), m.end())
-               and not (claim and _SECONDARY.search(text[:m.start()]))
+               and not (claim and SECONDARY.search(text[:m.start()]))
                for m in mentions(text, alias, full))
 
 

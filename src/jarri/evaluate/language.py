@@ -18,6 +18,7 @@ WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
 # A mention preceded by one of these inside its clause is negated ("not 1945", "isn't B").
 _NEGATORS = re.compile(
     r"\b(?:not|never|no\s+longer|isn['’]t|aren['’]t|wasn['’]t|weren['’]t|doesn['’]t|don['’]t|"
+    r"wouldn['’]t|would\s+not|"
     r"didn['’]t|cannot|can['’]t|nor|neither|rather\s+than|instead\s+of|unlike|except|"
     r"other\s+than|as\s+opposed\s+to)\b", re.I)
 # ... or followed by one of these ("1944 is wrong").
@@ -28,13 +29,23 @@ _NEGATED_AFTER = re.compile(
 # Where a clause ends when looking back from a mention for a negator.
 _CLAUSE_BREAK = re.compile(r"[,;:.!?()\[\]\n]|\b(?:but|is|are|was|were|it['’]s|instead|so|"
                            r"hence|therefore|thus|then|equals)\b|=", re.I)
+# "I wouldn't say it's X", "I don't think it is X": X is put forward only to be rejected.
+_DISOWNED = re.compile(r"\b(?:wouldn['’]t|would\s+not|don['’]t|do\s+not)\s+(?:say|call|claim|"
+                       r"think)\b[^.;:!?,—–\n]*$", re.I)
 # Words that offer alternatives instead of committing to one.
 HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably\s+(?:either|one\s+of)|"
                    r"one\s+of|and/or|could\s+be\s+(?:either|any))\b|\w\s*/\s*\w", re.I)
 # Markers after which the answer is given again ("Canberra. Actually, no: Sydney").
+# "actually" and "rather" retract only after a stop or "or" ("Canberra. Actually, Sydney",
+# "Sydney, or rather Canberra"); mid-sentence they are adverbs ("Bob is actually the youngest").
 RETRACTION = re.compile(
-    r"\b(?:actually|wait|correction|scratch\s+that|on\s+second\s+thought|i\s+mean|"
-    r"let\s+me\s+correct|i\s+was\s+wrong|sorry|oops|no\s+wait|rather)\b", re.I)
+    r"(?:(?:^|(?<=[.!?,;:\n]))\s*|\bor\s+|\bno\s*,?\s*)(?:actually|rather)\b|"
+    r"\b(?:wait|correction|scratch\s+that|on\s+second\s+thought|i\s+mean|"
+    r"let\s+me\s+correct|i\s+was\s+wrong|sorry|oops|no\s+wait)\b", re.I)
+# A name after one of these is a second one in the story, not the answer ("Jupiter, followed
+# by Saturn"; "Neil Armstrong, followed by Buzz Aldrin").
+SECONDARY = re.compile(r"\b(?:followed|joined|accompanied|later|after|then|second|next|"
+                       r"with|alongside|behind|unlike)\b[^,;.]*$", re.I)
 _REFUSAL = re.compile(
     r"\b(?:i\s*(?:am|['’]m)\s+(?:sorry|afraid|unable|not\s+able)|i\s+(?:can(?:no|['’])t|"
     r"won['’]t|will\s+not|do\s+not|don['’]t)\s+(?:help|assist|answer|provide|comply|do\s+that|"
@@ -76,6 +87,8 @@ def words(text: str) -> list[str]:
 def negated(text: str, start: int, end: int) -> bool:
     """Is the mention at text[start:end] negated within its clause?"""
     before = text[:start]
+    if _DISOWNED.search(before):
+        return True
     breaks = list(_CLAUSE_BREAK.finditer(before))
     clause = before[breaks[-1].end():] if breaks else before
     if _NEGATORS.search(clause):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jarri.evaluate.language import sentences, stem, words
+from jarri.evaluate.language import negated, sentences, stem, words
 
 # Words that carry no part of the claim: auxiliaries, copulas, articles, quantifiers.
 _SKIP = frozenset([
@@ -21,7 +21,7 @@ _SKIP = frozenset([
     "some", "of", "in", "on", "at", "among"])
 _PRONOUNS = frozenset(["he", "she", "it", "they"])
 _SAME_VERB = {"has": "have", "had": "have", "having": "have"}
-_PREPOSITIONS = ("of", "in", "among", "at", "on")
+_PREPOSITIONS = ("of", "among")  # "of the three": a trailing group the answer may leave out
 # Opposite comparatives: "Carl is shorter than Anna" says "Anna is taller than Carl".
 _OPPOSITES = dict(p for a, b in [
     ("taller", "shorter"), ("older", "younger"), ("bigger", "smaller"),
@@ -31,9 +31,13 @@ _OPPOSITES = dict(p for a, b in [
     ("biggest", "smallest"), ("largest", "smallest"), ("heaviest", "lightest"),
     ("fastest", "slowest"), ("highest", "lowest"), ("longest", "shortest"),
     ("strongest", "weakest")] for p in ((a, b), (b, a)))
-_NEGATION = re.compile(r"\b(?:not|never|no|cannot|nor|neither)\b|n['’]t\b", re.I)
-# A claim made only possible ("Tom might be a mammal") is not settled either way.
-_MODAL = re.compile(r"\b(?:might|may|could|maybe|perhaps|possibly|probably)\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|never|no|cannot|nor|neither|impossible|rather\s+than|"
+                       r"instead\s+of)\b|n['’]t\b", re.I)
+# A claim made only possible ("Tom might be a mammal") is not settled either way; "could not
+# have" is certain.
+_MODAL = re.compile(r"\b(?:might|may|maybe|perhaps|possibly|probably|"
+                    r"could(?!\s*(?:not|n['’]t)\s+(?:have|be)\b))\b", re.I)
+_MARKER = re.compile(r"^\s*(?:[-*•]|\(?\d{1,2}[.):]|step\s+\d+\s*[:.)])\s*", re.I)
 # Epistemic statements: the premises do not settle the claim.
 _UNSETTLED = re.compile(
     r"\b(?:(?:can\s*not|can['’]t|could\s+not|couldn['’]t|not\s+possible\s+to|impossible\s+to|"
@@ -181,7 +185,8 @@ def _said(text: str) -> str:
     return " ".join(w.casefold() for w in words(text))
 
 
-def read(answer: str, question: str, prompt: str = "") -> tuple[str | None, str]:
+def read(answer: str, question: str, prompt: str = "", *,
+         about: bool = False) -> tuple[str | None, str]:
     """("yes" | "no" | "cannot be determined" | None, why). Questions state nothing, and
     neither do the premises when the prompt is copied back with its question."""
     c = claim_of(question)
@@ -193,10 +198,16 @@ def read(answer: str, question: str, prompt: str = "") -> tuple[str | None, str]
     others = {stem(w.casefold()) for w in words(prompt)
               if w[:1].isupper() and w.casefold() not in _SKIP} - set(c.names)
     found: list[str] = []
-    for sentence in sentences(answer):
+    for sentence in (_MARKER.sub("", s) for s in sentences(answer)):
         if sentence.rstrip().endswith("?") or (copied and given and _said(sentence) in given):
             continue
-        if _UNSETTLED.search(sentence):
+        unsettled = [m for m in _UNSETTLED.finditer(sentence)
+                     if not negated(sentence, m.start(), m.end())]  # "I wouldn't say unclear"
+        # ``about``: with several questions, only a sentence naming this claim's words
+        # ("we can't tell whether Milo is black") speaks to it.
+        said_stems = {stem(w.casefold()) for w in words(sentence)}
+        names_it = not about or bool(said_stems & (c.names | (c.required - {c.key[0]})))
+        if unsettled and names_it:
             found.append("cannot be determined")
             continue
         if _other_is(sentence, c):
