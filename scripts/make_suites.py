@@ -23,9 +23,10 @@ FORMAT = {
     "prose": "Reply with the text only: no title, no introduction, no closing remark.",
     "math": "End your reply with a final line of the form `Answer: <number>`, followed by "
             "its unit if one is asked for.",
-    "knowledge": "End your reply with one final line per question, `Answer: <verdict>` "
-                 "(`Answer 1: ...`, `Answer 2: ...` when there are two questions), each "
-                 "verdict exactly one of yes, no, cannot be determined.",
+    # No "<verdict>" placeholder: small models copy it literally.
+    "knowledge": "End your reply with one final line per question: `Answer: yes`, "
+                 "`Answer: no` or `Answer: cannot be determined` (`Answer 1: ...`, "
+                 "`Answer 2: ...` when there are two questions).",
     "language": "Reply with one JSON object only (a ```json code block is fine).",
     "coding": "Reply with one ```python code block only.",
 }
