@@ -96,13 +96,15 @@ def negated(text: str, start: int, end: int) -> bool:
     return bool(_NEGATED_AFTER.match(text[end:]))
 
 
-def after_retraction(text: str) -> str:
-    """The part of ``text`` after its last retraction marker, if anything is said there."""
+def after_retraction(text: str, *, keep_no: bool = False) -> str:
+    """The part of ``text`` after its last retraction marker, if anything is said there.
+    The "no" of "Actually, no: Sydney" goes, unless ``keep_no`` (where "no" is a verdict)."""
     marks = list(RETRACTION.finditer(text))
     if not marks:
         return text
     tail = text[marks[-1].end():]
-    tail = re.sub(r"^[\W_]*(?:no\b)?[\W_]*", "", tail, flags=re.I)
+    lead = r"^[\W_]+" if keep_no else r"^[\W_]*(?:no\b)?[\W_]*"
+    tail = re.sub(lead, "", tail, flags=re.I)
     return tail if words(tail) else text
 
 

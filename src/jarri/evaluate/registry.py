@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from jarri.evaluate import choice, code, constraints, exact, facts, json_fields, numeric
+from jarri.evaluate import code, constraints, exact, facts, json_fields, logic, mcq, numeric
 from jarri.evaluate.report import EvalReport
 
 # evaluate(answer, ground_truth, params, pass_threshold, *, prompt="", prefill="") -> report.
@@ -38,9 +38,9 @@ EVALUATORS: dict[str, Evaluator] = {
                        ("answer_present", "answer_matches")),
     "numeric": Evaluator("numeric", "4", numeric.evaluate_numeric, numeric.numeric_problems,
                          ("number_present", "value_correct", "unit_correct (when a unit is set)")),
-    "mcq": Evaluator("mcq", "3", choice.evaluate_mcq, choice.mcq_problems,
+    "mcq": Evaluator("mcq", "3", mcq.evaluate_mcq, mcq.mcq_problems,
                      ("choice_present", "choice_correct")),
-    "logic": Evaluator("logic", "3", choice.evaluate_logic, choice.logic_problems,
+    "logic": Evaluator("logic", "3", logic.evaluate_logic, logic.logic_problems,
                        ("verdict_present", "single_verdict", "verdict_correct")),
     "facts": Evaluator("facts", "3", facts.evaluate_facts, facts.facts_problems,
                        ("has:<fact> per required fact", "no_wrong_claim")),

@@ -1,5 +1,6 @@
-"""Multiple choice and verdicts (yes / no / cannot be determined): one committed option per
-question from a closed set; two different options offered is a hedge, not a lucky hit."""
+"""Verdicts (yes / no / cannot be determined), one per question: the verdict words and their
+synonyms, the answer lines, numbered answers, and — where no verdict word is written — a
+statement of the question's claim (proposition.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from typing import Any
 from jarri.evaluate import proposition
 from jarri.evaluate.language import (
     HEDGE,
-    RETRACTION,
+    after_retraction,
     echoes,
     negated,
     refusal,
     sentences,
-    words,
 )
 from jarri.evaluate.normalise import fold
 from jarri.evaluate.protocol import answer_lines, short_answer, strip_markdown
@@ -22,120 +22,9 @@ from jarri.evaluate.reply import prepare
 from jarri.evaluate.report import Check, EvalReport, build_report
 
 
-def mcq_problems(params: dict[str, Any], gt: Any) -> list[str]:
-    if not isinstance(gt, dict) or not isinstance(gt.get("answer"), str) \
-            or not re.fullmatch(r"[A-Za-z]", gt["answer"]):
-        return ["mcq needs ground truth {answer: one letter, options: {letter: text} (optional)}"]
-    return []
+def _after_retraction_v(text: str) -> str:
+    return after_retraction(text, keep_no=True)  # "no" is a verdict here
 
-
-def _letters_in(sentence: str, letters: set[str]) -> list[tuple[str, int, int]]:
-    """Option letters a sentence names, with positions: "(B)", "B)", "option b", "is B", a
-    lone capital "B". A capital "A" before a lower-case word is the article, not option A."""
-    bare = sentence.strip().strip("\"'`*_()[]{}.,:;!? ")
-    if len(bare) == 1 and bare.upper() in letters:
-        return [(bare.upper(), 0, len(sentence))]
-    found: list[tuple[str, int, int]] = []
-    pats = [r"\(([A-Za-z])\)", r"^\s*([A-Za-z])\s*[).:\]]",
-            r"\b(?:option|choice|letter|answer)\s*(?:is\s*)?:?\s*\(?([A-Za-z])\b",
-            r"(?<![\w'’])([A-Z])(?![\w'’])"]
-    for p in pats:
-        for m in re.finditer(p, sentence, re.I if p != pats[-1] else 0):
-            letter = m.group(1).upper()
-            if letter not in letters:
-                continue
-            if p == pats[-1] and letter == "A" and re.match(
-                    r"\s+(?!(?:or|and|nor|vs|is|was|seems|then|maybe)\b)[a-z]",
-                    sentence[m.end(1):]):
-                continue  # the article
-            found.append((letter, m.start(1), m.end(1)))
-    return found
-
-
-def _option_choice(sentence: str, letters: set[str], options: dict[str, str],
-                   aliases: dict[str, list[str]]) -> tuple[str | None, str]:
-    named = [(ltr, s) for ltr, s, e in _letters_in(sentence, letters)
-             if not negated(sentence, s, e)]
-    if named:
-        distinct = sorted({ltr for ltr, _ in named})
-        for ltr, text in options.items():  # "B (Oxygen)": the letter and the text disagree
-            p = re.escape(text)
-            if ltr not in distinct and re.search(
-                    rf"(?<![\w]){distinct[0]}\s*[).:\]\-–]?\s*\(?\s*{p}\b", sentence, re.I):
-                return None, f"letter {distinct[0]} with the text of option {ltr}"
-        return (distinct[0], "names it") if len(distinct) == 1 else (
-            None, f"names several options {distinct}")
-    t = fold(sentence)
-    texts = []
-    for ltr, text in options.items():
-        for name in [text, *aliases.get(ltr, [])]:
-            p = fold(name)
-            for m in re.finditer(rf"(?<!\w){re.escape(p)}(?!\w)", t) if p else []:
-                if not negated(t, m.start(), m.end()):
-                    texts.append((m.start(), ltr))
-    distinct = sorted({ltr for _, ltr in texts})
-    if not distinct:
-        return None, ""
-    if len(distinct) > 1 and HEDGE.search(t):
-        return None, f"offers several options {distinct}"
-    return min(texts)[1], "names its text"
-
-
-def evaluate_mcq(answer: str, gt: Any, params: dict[str, Any], threshold: float, *,
-                 prompt: str = "", prefill: str = "") -> EvalReport:
-    """Protocol ``Answer: B``; leniently any committed letter or option text."""
-    reply = prepare(answer)
-    sa = short_answer(reply, prefill=prefill)
-    options = {k.upper(): str(v) for k, v in (gt.get("options") or {}).items()}
-    aliases = {k.upper(): [str(a) for a in v] for k, v in (gt.get("option_aliases") or {}).items()}
-    letters = set(options) or {chr(c) for c in range(ord("A"), ord("E"))}
-    letters.add(gt["answer"].upper())
-    got: str | None = None
-    why, segment = "no option named", None
-    for seg in sa.segments:
-        seg = _after_retraction(seg)
-        for sentence in sentences(seg) or [seg]:
-            choice, reason = _option_choice(sentence, letters, options, aliases)
-            if choice is not None or reason:
-                got, why, segment = choice, reason, seg
-                break
-        if segment is not None:
-            break
-    present = Check("choice_present", segment is not None, weight=0.0,
-                    detail=f"graded: {segment[:120]!r} ({sa.source}): {why}" if segment else why)
-    correct = Check("choice_correct", got == gt["answer"].upper(),
-                    detail=f"expected {gt['answer'].upper()}, got {got}")
-    fmt = list(sa.violations)
-    if sa.source == "protocol" and segment is not None and len(words(segment)) > 6:
-        fmt.append("answer_not_bare")
-    checks = [present, correct]
-    if reply.empty:
-        return build_report(checks, pass_threshold=threshold, extracted=None,
-                            failure_stage="generation", failure_type="empty_output",
-                            format_violations=fmt)
-    if got != gt["answer"].upper() and refusal(reply.text):
-        return build_report(checks, pass_threshold=threshold, extracted=None,
-                            failure_stage="semantic", failure_type="refusal",
-                            format_violations=fmt)
-    if segment is None:
-        return build_report(checks, pass_threshold=threshold, extracted=None,
-                            failure_stage="format", failure_type="format_violation",
-                            format_violations=fmt)
-    return build_report(checks, pass_threshold=threshold, extracted=got or segment[:200],
-                        failure_stage="semantic", failure_type="wrong_answer",
-                        format_violations=fmt)
-
-
-def _after_retraction(text: str) -> str:
-    # Like language.after_retraction, but "no" is a verdict here, so it is kept.
-    marks = list(RETRACTION.finditer(text))
-    if not marks:
-        return text
-    tail = re.sub(r"^[\W_]+", "", text[marks[-1].end():])
-    return tail if words(tail) else text
-
-
-# --- verdicts -----------------------------------------------------------------------------
 
 UNDETERMINED = "cannot be determined"
 # Other ways of saying the standard verdicts (only used when the task's choices are these).
@@ -221,7 +110,7 @@ def _leading_verdict(text: str) -> str:
 
 
 def _one_verdict(segment: str, choices: list[str]) -> tuple[str | None, str]:
-    seg = _after_retraction(segment)
+    seg = _after_retraction_v(segment)
     found = verdicts(seg, choices)
     if not found:
         return None, ""
@@ -288,7 +177,7 @@ def _question_segments(text: str, n: int, prefill: str) -> tuple[list[str | None
         if numbered:  # "Answer 1: yes" and no second line: question 2 is unanswered
             return [numbered.get(i + 1) for i in range(n)], [*fmt, "answer_lines_missing"]
     fmt.append("no_answer_line" if not found else "answer_lines_missing")
-    clean = _after_retraction(clean)
+    clean = _after_retraction_v(clean)
     parts = _numbered_parts(clean)
     if n > 1 and len(parts) >= n:
         return [parts.get(i + 1) for i in range(n)], fmt
@@ -328,7 +217,7 @@ def evaluate_logic(answer: str, gt: Any, params: dict[str, Any], threshold: floa
         verdict, why = _one_verdict(seg, choices) if seg else (None, "")
         # Without a segment of its own, the question is read off the whole reply: its claim
         # is named there ("Carl is taller than Ben, and Ben is not the tallest").
-        said = seg or _OPTIONS_COPY.sub(" ", _after_retraction(strip_markdown(reply.text)))
+        said = seg or _OPTIONS_COPY.sub(" ", _after_retraction_v(strip_markdown(reply.text)))
         if not why and prompt and set(map(fold, choices)) <= set(VERDICT_SYNONYMS) \
                 and (seg is None and len(wanted) > 1 or not verdicts(said, _ALL)):
             # No verdict word (not even the options copied back), or two questions without a
