@@ -39,12 +39,17 @@ from jarri.evaluate.report import Check, EvalReport, build_report
 
 _BULLET = re.compile(r"^\s*(?:[-*•‣–]|(?:step\s+)?\d{1,2}[.):]|\(\d{1,2}\)|[a-z][.)])\s+(\S.*)$",
                      re.I)
+# "Here are two options:" — several texts offered to choose from: a hedge, not the text.
+_ALTERNATIVES = re.compile(r"^[^\n]*\b(?:two|three|several|some|a few|\d)\s+(?:options|"
+                           r"alternatives|versions|variants|choices)\b[^\n]*:\s*$", re.I | re.M)
 _BOLD_MARKER = re.compile(r"^(\s*)(?:\*\*|__)((?:step\s+)?\d{1,2}[.):]?)(?:\*\*|__)", re.I)
 _INLINE_NUMBER = re.compile(r"(?:^|(?<=[.!?;]\s))(\d{1,2})[.)]\s+")
+_MARKER = re.compile(r"^\s*(?:[-*•‣–]|(?:step\s+)?\d{1,2}[.):]|\(\d{1,2}\)|[a-z][.)])\s+", re.I)
 _INFLECTED = re.compile(r"(?:[^s]s|ed|ing|ly|'s)$")
 _FENCE = re.compile(r"^\s*```[\w+-]*\s*\n(.*?)\n?```\s*$", re.S)
 _TITLE = re.compile(r"^\s*(?:#+\s+.*|\*\*[^*]+\*\*:?|__[^_]+__:?)\s*$")
-_CLOSING = re.compile(r"^\s*(?:i hope|hope this|let me know|feel free|happy to help|enjoy|"
+_CLOSING = re.compile(r"^\s*(?:i hope|hope (?:this|that|it)|let me know|feel free|happy to help|"
+                      r"enjoy|"
                       r"note:|\(note|these tips|this (?:text|answer|response|list)|"
                       r"(?:word|sentence) count)", re.I)
 KNOWN = {"min_words", "max_words", "sentences", "bullets", "required_words", "banned_words",
@@ -147,7 +152,8 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
     else:
         units = sentences(body)
         unit_is_bullet = False
-    all_words = words(body)
+    # List markers ("1.", "Step 2:") are not words of the text.
+    all_words = words("\n".join(_MARKER.sub("", ln) for ln in lines))
     required = [str(w) for w in gt.get("required_words", [])]
     req_stems = {stem(w) for w in required}
     checks: list[Check] = []
@@ -211,7 +217,8 @@ def evaluate_constraints(answer: str, gt: Any, params: dict[str, Any], threshold
                             detail=f"banned word {w!r} (any form)" + (" used" if hit else "")))
     # A banned word used is a wrong answer, not a partial one: the one thing it was told not
     # to do. So is a question back instead of the text.
-    has_content = has_content and not banned_used and not clarification(reply.text)
+    has_content = has_content and not banned_used and not clarification(reply.text) \
+        and not _ALTERNATIVES.search(reply.uncut)
     if reply.empty:
         return build_report(checks, pass_threshold=threshold, extracted=None,
                             failure_stage="generation", failure_type="empty_output",
