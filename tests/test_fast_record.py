@@ -20,7 +20,7 @@ from factories import make_record
 from jarri.ledger.record import RunRecord
 from jarri.paths import Workspace
 from jarri.rebuild import fast_record
-from jarri.surfaces.build import rebuild
+from jarri.rebuild.build import rebuild
 
 FIELDS = list(RunRecord.model_fields)
 BASE: dict[str, Any] = json.loads(make_record(3, prompt_tokens=12, output_tokens=30,

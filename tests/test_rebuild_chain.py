@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import shutil
@@ -16,7 +15,7 @@ from hypothesis import strategies as st
 from conftest import FIXTURES, SHARED_UPSTREAM, run_jarri
 from handledger import hand_records, rec, write_ledger
 from jarri.paths import Workspace
-from jarri.surfaces.build import rebuild
+from jarri.rebuild.build import rebuild
 from jarri.surfaces.runs_pages import page_records
 
 LEDGER = "benchmarks/e1/llm_benchmark_runs.jsonl"
@@ -29,13 +28,19 @@ def snapshot(data: Path) -> dict[str, bytes]:
 
 def comparable(files: dict[str, bytes]) -> dict[str, Any]:
     """Surfaces without the provenance of *which files* were read (ledger count and names,
-    and the index of file hashes that depends on them)."""
+    the count of lines read and of identical copies among them, and the index of file
+    hashes that depends on them)."""
     out: dict[str, Any] = {}
+    copies = ("ledgers", "rows_total", "rows_duplicate")
     for name, data in files.items():
         if name in ("verification/sources.json", "data_index.json"):
             continue
         obj = json.loads(data)
-        obj["source"].pop("ledgers")
+        for k in copies:
+            obj["source"].pop(k)
+        if name == "verification/determinism.json":
+            for k in (*copies, "rows_accounted"):
+                obj["rows"][0].pop(k, None)
         out[name] = obj
     return out
 
@@ -105,9 +110,17 @@ def test_supersedes_and_duplicate_run_ids(tmp_path: Path) -> None:
                 supersedes=recs[2].run_id)
     same_id = rec(1, "A", "t1", "G1", "80", score=0, energy_j=1, confidence="high", out=1,
                   prompt=1, eval_s=1.0, wall_s=1.0)  # same run_id as record 1, other content
-    write_ledger(tmp_path / LEDGER, [*recs, retry, same_id])
+    write_ledger(tmp_path / LEDGER, [*recs, retry, same_id, recs[3]])
     r = rebuild(Workspace(tmp_path))
-    assert (r.rows_total, r.rows_used, r.rows_superseded, r.rows_duplicate) == (7, 5, 1, 1)
+    # record 1 and its other-content twin conflict: both left out and listed, never one
+    # chosen silently; the repeated line of record 4 is an identical copy
+    assert (r.rows_total, r.rows_used, r.rows_superseded, r.rows_duplicate,
+            r.rows_conflicting) == (8, 4, 1, 1, 2)
+    data = tmp_path / "benchmark_ui/data"
+    conflicts = json.loads((data / "verification/conflicts.json").read_text())["rows"]
+    assert {c["run_id"] for c in conflicts} == {recs[0].run_id} and len(conflicts) == 2
+    det = json.loads((data / "verification/determinism.json").read_text())["rows"][0]
+    assert det["all_rows_accounted"] and det["rows_accounted"] == 8
     rows = json.loads((tmp_path / "benchmark_ui/data/duckdb_model_task_tdp.json").read_text())
     t2 = next(x for x in rows["rows"] if x["task_key"] == "e1/t2")
     assert t2["runs"] == 1 and t2["avg_score_percent"] == 100.0
@@ -190,7 +203,8 @@ def test_import_self_written_fixture(tmp_path: Path) -> None:
 def test_import_real_upstream_artifacts(tmp_path: Path) -> None:
     out = _check_import(tmp_path, SHARED_UPSTREAM)
     reg = json.loads((out["data"] / "duckdb_task_registry.json").read_text())["rows"]
-    up = [t for t in reg if t["experiment_id"] == "fact_prose_v2" and t["task_id"].startswith(
+    up = [t for t in reg if t["experiment_id"] == "upstream.fact_prose_v2" and t[
+        "task_id"].startswith(
         ("fact_task_", "prose_task_"))]
     assert len(up) == 6 and all(t["has_runs"] and t["defined"] for t in up)
     assert all(t["manifest_format"] == "upstream" for t in up)
@@ -243,6 +257,6 @@ def test_fuzz_every_line_is_accounted_for(tmp_path_factory: pytest.TempPathFacto
     (root / LEDGER).parent.mkdir(parents=True)
     (root / LEDGER).write_bytes(b"\n".join(body) + b"\n")
     r = rebuild(Workspace(root))
-    distinct = {hashlib.sha256(x.rstrip(b"\r")).digest() for x in body if x.strip()}
-    assert r.rows_total == len(distinct)
-    assert r.rows_used + r.rows_duplicate + r.rows_superseded + r.rows_quarantined == r.rows_total
+    assert r.rows_total == sum(1 for x in body if x.strip())  # copies included (case 9)
+    assert r.rows_used + r.rows_duplicate + r.rows_conflicting + r.rows_superseded \
+        + r.rows_quarantined == r.rows_total

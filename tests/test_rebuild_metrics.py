@@ -10,7 +10,7 @@ import pytest
 
 from handledger import hand_records, write_ledger
 from jarri.paths import Workspace
-from jarri.surfaces.build import rebuild
+from jarri.rebuild.build import rebuild
 from jarri.surfaces.runs_pages import page_records
 
 
@@ -39,6 +39,7 @@ def test_model_rankings_on_the_common_task_set(data: Path) -> None:
     a = by(s["rows"], model="A")
     assert a["runs"] == 2 and a["tasks_in_slice"] == 1 and a["tasks_run"] == 2
     assert a["tasks_total"] == 2 and a["coverage"] == 1.0 and a["slice"] == "common_task_set"
+    assert a["task_coverage"] == 1.0 and a["energy_class"] == "gpu_counter"
     expected_a = {
         "avg_score_percent": 75.0, "success_rate": 0.5, "fully_correct_rate": 0.5,
         "completion_rate": 1.0, "hard_failure_rate": 0.0, "avg_energy_j": 90.0,
@@ -46,20 +47,22 @@ def test_model_rankings_on_the_common_task_set(data: Path) -> None:
         "avg_output_tokens": 100.0, "avg_total_tokens": 110.0, "joules_per_output_token": 0.9,
         "output_tokens_per_joule": 1.111111, "score_per_100_output_tokens": 75.0,
         "score_per_output_token": 0.75, "score_per_wh": 3000.0, "energy_per_success_j": 180.0,
-        "output_token_waste": 2.0, "score_per_wh_vs_best": 1.0,
+        "output_token_waste": 1.0, "score_per_wh_vs_best": 1.0,
     }
     assert {k: a[k] for k in expected_a} == expected_a
     b = by(s["rows"], model="B")
     expected_b = {
         "runs": 2, "avg_score_percent": 50.0, "success_rate": 0.5, "fully_correct_rate": 0.5,
         "completion_rate": 1.0, "hard_failure_rate": 0.5, "avg_energy_j": None,
-        "energy_coverage": 0.0, "tokens_per_second": 90.909091,
-        "e2e_tokens_per_second": 58.823529, "avg_output_tokens": 50.0,
-        "avg_total_tokens": 70.0, "joules_per_output_token": None,
-        "output_tokens_per_joule": None, "score_per_100_output_tokens": 100.0,
-        "score_per_output_token": 1.0, "score_per_wh": None, "energy_per_success_j": None,
+        "energy_coverage": 0.0, "tokens_per_second": 100.0,
+        "e2e_tokens_per_second": 66.666667, "avg_output_tokens": 100.0,
+        "avg_total_tokens": 120.0, "joules_per_output_token": None,
+        "output_tokens_per_joule": None, "score_per_100_output_tokens": 50.0,
+        "score_per_output_token": 0.5, "score_per_wh": None, "energy_per_success_j": None,
+        # run 5 produced no output: left out of the token means (case 5), not a saving
         "output_token_waste": 1.0, "score_per_wh_vs_best": None, "skipped_energy": 2,
-        "tasks_run": 1, "coverage": 0.5,
+        "skipped_output_tokens": 1, "output_tokens_per_success": 100.0,
+        "tasks_run": 1, "task_coverage": 0.5, "coverage": 1.0, "comparable": True,
     }
     assert {k: b[k] for k in expected_b} == expected_b
 
@@ -83,7 +86,9 @@ def test_task_ranking_configurations(data: Path) -> None:
     t1 = by(load(data, "duckdb_task_rankings.json")["rows"], task_key="e1/t1")
     assert t1["runs"] == 4 and t1["models"] == 2 and t1["avg_score_percent"] == 62.5
     ranked = [(c["rank"], c["model"], c["power_applied_w"]) for c in t1["configurations"]]
-    assert ranked == [(1, "A", 200.0), (2, "A", 144.0), (3, "B", None)]
+    # A at 144 W passes nothing (partial credit only): ranked after every comparable one
+    assert ranked == [(1, "A", 200.0), (2, "B", None), (3, "A", 144.0)]
+    assert [c["comparable"] for c in t1["configurations"]] == [True, True, False]
     assert t1["configurations"][0]["avg_energy_j"] == 100.0
 
 
@@ -92,8 +97,10 @@ def test_model_by_power_level(data: Path) -> None:
     a200 = by(rows, model="A", power_applied_w=200.0)
     a144 = by(rows, model="A", power_applied_w=144.0)
     assert a200["score_per_wh"] == 3600.0 and a144["score_per_wh"] == 2250.0
-    assert a144["score_per_wh_vs_best"] == 0.625 and a200["output_token_waste"] == 1.0
-    assert a144["output_token_waste"] == 3.0
+    # 144 W never passes: no 'vs best' for it (case 4), whatever its score per Wh
+    assert a200["score_per_wh_vs_best"] == 1.0 and a200["output_token_waste"] == 1.0
+    assert a144["score_per_wh_vs_best"] is None and a144["output_token_waste"] is None
+    assert a144["not_comparable_because"] == ["passes nothing (success rate 0)"]
 
 
 def test_pareto(data: Path) -> None:
@@ -102,7 +109,8 @@ def test_pareto(data: Path) -> None:
     a200 = by(glob, model="A", power_applied_w=200.0)
     a144 = by(glob, model="A", power_applied_w=144.0)
     b = by(glob, model="B")
-    assert a200["on_energy_frontier"] and a144["on_energy_frontier"]
+    assert a200["on_energy_frontier"] and not a144["on_energy_frontier"]  # passes nothing
+    assert a144["degenerate"] and not a200["degenerate"]
     assert not b["on_energy_frontier"]  # no valid energy
     assert a200["on_token_frontier"] and not a144["on_token_frontier"]
     assert not b["on_token_frontier"]  # dominated by A at 200 W (100 > 50, 50 <= 50 tokens)
@@ -146,7 +154,10 @@ def test_envelope_registries_and_runs(data: Path) -> None:
     assert s["source"]["rows_total"] == 5 and s["source"]["rows_used"] == 5
     assert s["source"]["latest_record_at"] == "2026-11-01T12:00:05+00:00"
     assert "residency" in s["policy"]["energy_counted_when"]
-    assert "Σ score_percent / (Σ energy_net_j / 3600)" in s["definitions"]["score_per_wh"]
+    assert "B(score) / (B(energy_net) / 3600)" in s["definitions"]["score_per_wh"]
+    assert s["formulas"]["metrics"]["score_per_wh"] == {
+        "num": "score", "den": "energy_net", "factor": 3600, "better": "higher",
+        "unit": "points/Wh"}
     gpus = load(data, "registries/gpus.json")["rows"]
     assert [g["gpu_key"] for g in gpus] == ["GPU-1111", "GPU-2222"]
     assert by(gpus, gpu_key="GPU-1111")["power_levels_w"] == [144.0, 200.0]

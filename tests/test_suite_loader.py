@@ -74,7 +74,9 @@ def test_upstream_manifest_loads_as_is() -> None:
 def test_real_upstream_experiment_loads() -> None:
     folder = SHARED_UPSTREAM / "fact_prose_v2"
     exp = load_experiment(folder)
-    assert exp.experiment_id == "fact_prose_v2" and exp.revision == 2
+    # its own id: the built-in experiment 'fact_prose_v2' has other tasks
+    assert exp.experiment_id == "upstream.fact_prose_v2" and exp.revision == 2
+    assert exp.original_experiment_id == "fact_prose_v2"
     assert len(exp.tasks) == 6 and exp.families == ["fact", "prose"]
     # The original hashes prompt text with sha256: our hash must match its ledger's.
     import json

@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from jarri.commands.rebuild import install_ui
 from jarri.paths import Workspace
+from jarri.rebuild.build import rebuild
 from jarri.serve import make_server
-from jarri.surfaces.build import rebuild
 
 CHROMIUM = os.environ.get("JARRI_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

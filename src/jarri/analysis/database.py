@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from jarri.analysis.metrics import select_list
+from jarri.analysis.metrics import cell_sums_sql, energy_class_sql
 from jarri.errors import JarriError
 from jarri.rebuild.columns import RECORD_FIELDS, WRAP_COLUMNS, read_json_columns
 
@@ -42,7 +42,7 @@ def _source(row_files: list[Path]) -> str:
 
 class Analysis:
     def __init__(self, row_files: list[Path], *, line_bases: list[int] | None = None,
-                 threads: int | None = None,
+                 threads: int | None = None, pool_versions: bool = False,
                  memory_limit: str = MEMORY_LIMIT, temp_dir: Path | None = None) -> None:
         self.con = duckdb.connect(":memory:")
         if threads:
@@ -56,16 +56,18 @@ class Analysis:
             self.con.execute(f"SET temp_directory = '{temp_dir.as_posix()}'")
         try:
             bases = "[" + ", ".join(str(b) for b in (line_bases or [0])) + "]::BIGINT[]"
-            load = Template(sql_text("00_load")).substitute(source=_source(row_files),
-                                                            line_bases=f"({bases})")
+            load = Template(sql_text("00_load")).substitute(
+                source=_source(row_files), line_bases=f"({bases})",
+                energy_class=energy_class_sql())
             self.con.execute(load)
-            self.con.execute(Template(sql_text("00_runs")).substitute(page_size=PAGE_SIZE))
+            self.con.execute(Template(sql_text("00_runs")).substitute(
+                page_size=PAGE_SIZE, pool_versions="true" if pool_versions else "false"))
         except duckdb.Error as exc:
             raise AnalysisError(f"loading the normalised rows into DuckDB failed: {exc}") \
                 from exc
 
     def query(self, name: str, **params: str) -> list[dict[str, Any]]:
-        sql = Template(sql_text(name)).substitute(metrics=select_list(), **params)
+        sql = Template(sql_text(name)).substitute(sums=cell_sums_sql(), **params)
         try:
             cur = self.con.execute(sql)
         except duckdb.Error as exc:

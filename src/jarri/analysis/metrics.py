@@ -1,131 +1,256 @@
-"""The metric set of every slice (surfaces.md), as SQL over the ``runs`` table, and the
-plain-language formulas the envelope carries.
+"""The one declaration of every metric (docs/surfaces.md, "Metrics").
 
-Sums are over integer columns (micro-points, milli-joules, micro-seconds, nanoseconds), so
-they are exact; each ratio is a ratio of sums, never a mean of per-run ratios.
+Two tables:
+
+* ``QUANTITIES``: per-run values, each with the runs it is defined on. The rebuild sums each
+  one per *cell* (model x task x GPU x applied watts) in SQL (``cell_sums_sql``), as exact
+  integers; everything above a cell is computed from those sums.
+* ``METRICS``: each metric is ``factor x B(num) / B(den)`` (or ``factor x B(num)``), where
+  ``B(q)`` is the **balanced mean** of a quantity over the tasks of a slice: the mean over
+  tasks of the per-task mean, so every task weighs the same however often it ran.
+
+From these two tables come the SQL sums, the surfaces' ``definitions`` and ``formulas``
+(the UI evaluates the same formulas from ``formulas``, ui/metrics.js), and the bootstrap
+intervals (analysis/intervals.py).
 """
 
 from __future__ import annotations
 
-# Filters reused below.
-_E = "energy_valid"
-_T = "output_tokens IS NOT NULL"
-_S = "COALESCE(score_micro, 0)"
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
-METRICS_SQL: dict[str, str] = {
-    "runs": "COUNT(*)",
-    "avg_score_percent": f"SUM({_S}) / COUNT(*) / 1e6",
-    "success_rate": "COUNT(*) FILTER (WHERE passed) / COUNT(*)",
-    "fully_correct_rate": "COUNT(*) FILTER (WHERE fully_correct) / COUNT(*)",
-    "completion_rate": "COUNT(*) FILTER (WHERE completed) / COUNT(*)",
-    "hard_failure_rate": "COUNT(*) FILTER (WHERE hard_failure) / COUNT(*)",
-    "format_compliance_rate": "COUNT(*) FILTER (WHERE format_ok) "
-                              "/ NULLIF(COUNT(*) FILTER (WHERE format_ok IS NOT NULL), 0)",
-    "avg_energy_j": f"SUM(energy_net_mj) FILTER (WHERE {_E}) "
-                    f"/ NULLIF(COUNT(*) FILTER (WHERE {_E}), 0) / 1e3",
-    "energy_coverage": f"COUNT(*) FILTER (WHERE {_E}) / COUNT(*)",
-    "tokens_per_second": f"SUM(output_tokens) FILTER (WHERE {_T} AND eval_us > 0) * 1e6 "
-                         f"/ NULLIF(SUM(eval_us) FILTER (WHERE {_T} AND eval_us > 0), 0)",
-    "e2e_tokens_per_second": f"SUM(output_tokens) FILTER (WHERE {_T}) * 1e9 "
-                             f"/ NULLIF(SUM(wall_ns) FILTER (WHERE {_T}), 0)",
-    "avg_output_tokens": f"SUM(output_tokens) / NULLIF(COUNT(*) FILTER (WHERE {_T}), 0)",
-    "avg_total_tokens": "SUM(prompt_tokens + output_tokens) / NULLIF(COUNT(*) FILTER "
-                        "(WHERE prompt_tokens IS NOT NULL AND output_tokens IS NOT NULL), 0)",
-    "joules_per_output_token": f"SUM(energy_net_mj) FILTER (WHERE {_E} AND {_T}) / 1e3 "
-                               f"/ NULLIF(SUM(output_tokens) FILTER (WHERE {_E} AND {_T}), 0)",
-    "output_tokens_per_joule": f"SUM(output_tokens) FILTER (WHERE {_E} AND {_T}) * 1e3 "
-                               f"/ NULLIF(SUM(energy_net_mj) FILTER (WHERE {_E} AND {_T}), 0)",
-    "score_per_100_output_tokens": f"100 * SUM({_S}) FILTER (WHERE {_T}) / 1e6 "
-                                   f"/ NULLIF(SUM(output_tokens) FILTER (WHERE {_T}), 0)",
-    "score_per_output_token": f"SUM({_S}) FILTER (WHERE {_T}) / 1e6 "
-                              f"/ NULLIF(SUM(output_tokens) FILTER (WHERE {_T}), 0)",
-    "score_per_wh": f"SUM({_S}) FILTER (WHERE {_E}) / 1e6 "
-                    f"/ NULLIF(SUM(energy_net_mj) FILTER (WHERE {_E}) / 3.6e6, 0)",
-    "energy_per_success_j": f"SUM(energy_net_mj) FILTER (WHERE {_E}) / 1e3 "
-                            f"/ NULLIF(COUNT(*) FILTER (WHERE {_E} AND passed), 0)",
-    "passed_runs": "COUNT(*) FILTER (WHERE passed)",
-    "energy_runs": f"COUNT(*) FILTER (WHERE {_E})",
-    "total_energy_j": f"SUM(energy_net_mj) FILTER (WHERE {_E}) / 1e3",
-    "total_output_tokens": "SUM(output_tokens)",
-    "skipped_output_tokens": f"COUNT(*) FILTER (WHERE NOT ({_T}))",
-    "skipped_eval_s": "COUNT(*) FILTER (WHERE eval_us IS NULL)",
-    "skipped_energy": f"COUNT(*) FILTER (WHERE NOT {_E})",
-    # The sums behind every ratio, so a consumer (the UI, after filtering) can aggregate
-    # rows into bigger slices with exactly the same formulas.
-    "sum_score": f"SUM({_S}) / 1e6",
-    "n_passed": "COUNT(*) FILTER (WHERE passed)",
-    "n_fully_correct": "COUNT(*) FILTER (WHERE fully_correct)",
-    "n_completed": "COUNT(*) FILTER (WHERE completed)",
-    "n_hard_failure": "COUNT(*) FILTER (WHERE hard_failure)",
-    "n_format_ok": "COUNT(*) FILTER (WHERE format_ok)",
-    "n_format_graded": "COUNT(*) FILTER (WHERE format_ok IS NOT NULL)",
-    "n_energy": f"COUNT(*) FILTER (WHERE {_E})",
-    "sum_energy_j": f"COALESCE(SUM(energy_net_mj) FILTER (WHERE {_E}), 0) / 1e3",
-    "sum_tokens_decode": f"COALESCE(SUM(output_tokens) FILTER (WHERE {_T} AND eval_us > 0), 0)",
-    "sum_eval_s": f"COALESCE(SUM(eval_us) FILTER (WHERE {_T} AND eval_us > 0), 0) / 1e6",
-    "sum_tokens": "COALESCE(SUM(output_tokens), 0)",
-    "n_tokens": f"COUNT(*) FILTER (WHERE {_T})",
-    "sum_wall_tokens_s": f"COALESCE(SUM(wall_ns) FILTER (WHERE {_T}), 0) / 1e9",
-    "sum_total_tokens": "COALESCE(SUM(prompt_tokens + output_tokens), 0)",
-    "n_total_tokens": "COUNT(*) FILTER (WHERE prompt_tokens IS NOT NULL "
-                      "AND output_tokens IS NOT NULL)",
-    "sum_energy_tokens_j": f"COALESCE(SUM(energy_net_mj) FILTER (WHERE {_E} AND {_T}), 0) / 1e3",
-    "sum_tokens_energy": f"COALESCE(SUM(output_tokens) FILTER (WHERE {_E} AND {_T}), 0)",
-    "sum_score_tokens": f"COALESCE(SUM({_S}) FILTER (WHERE {_T}), 0) / 1e6",
-    "sum_score_energy": f"COALESCE(SUM({_S}) FILTER (WHERE {_E}), 0) / 1e6",
-    "n_passed_energy": f"COUNT(*) FILTER (WHERE {_E} AND passed)",
+# Which runs a quantity is defined on. Ungraded runs (no evaluator, or the evaluator crashed)
+# say nothing about the model: they never enter a correctness quantity.
+GRADED = "graded"
+OUTPUT = "output_tokens > 0"              # the run produced output (a token count > 0)
+COUNTED = "output_tokens IS NOT NULL"     # the server reported a token count (0 included)
+ENERGY = "energy_valid AND energy_class = '{cls}'"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    name: str
+    expr: str       # per-run SQL value (integer)
+    where: str      # SQL: the runs it is defined on
+    scale: float    # the summed integer divided by this is in ``unit``
+    unit: str
+    doc: str
+    # A mean over the tasks where it is defined (format is graded on some tasks only);
+    # every other quantity must be defined on every task of a row.
+    some_tasks: bool = False
+
+    @property
+    def per_class(self) -> bool:
+        """Energy quantities are summed per energy-method class: one class per average."""
+        return "{cls}" in self.where
+
+
+QUANTITIES: tuple[Quantity, ...] = (
+    Quantity("score", "coalesce(score_micro, 0)", GRADED, 1e6, "points",
+             "score_percent of a graded run (no score, e.g. the backend failed: 0)"),
+    Quantity("passed", "CAST(coalesce(passed, false) AS INTEGER)", GRADED, 1, "runs",
+             "1 if the evaluator passed a graded run"),
+    Quantity("fully_correct", "CAST(coalesce(fully_correct, false) AS INTEGER)", GRADED, 1,
+             "runs", "1 if a graded run scored 100"),
+    Quantity("completed", "CAST(coalesce(completed, false) AS INTEGER)", "true", 1, "runs",
+             "1 if the backend produced output"),
+    Quantity("hard_failure", "CAST(coalesce(hard_failure, false) AS INTEGER)", "true", 1,
+             "runs", "1 if the output was structurally unusable"),
+    Quantity("format_ok", "CAST(format_ok AS INTEGER)", "format_ok IS NOT NULL", 1, "runs",
+             "1 if a format-graded run followed the answer format its prompt asks for",
+             some_tasks=True),
+    Quantity("output_tokens", "output_tokens", OUTPUT, 1, "tokens",
+             "output tokens (thinking included) of a run that produced output"),
+    Quantity("tokens_spent", "output_tokens", COUNTED, 1, "tokens",
+             "output tokens of every run that reports a count, empty runs included (the "
+             "cost of trying)"),
+    Quantity("total_tokens", "prompt_tokens + output_tokens",
+             f"{OUTPUT} AND prompt_tokens IS NOT NULL", 1, "tokens",
+             "prompt + output tokens of a run that produced output"),
+    Quantity("decode_tokens", "output_tokens", f"{OUTPUT} AND eval_us > 0", 1, "tokens",
+             "output tokens of a run whose server reported its decode time"),
+    Quantity("eval_s", "eval_us", f"{OUTPUT} AND eval_us > 0", 1e6, "s",
+             "the server's decode time"),
+    Quantity("wall_s", "wall_ns", f"{OUTPUT} AND wall_ns IS NOT NULL", 1e9, "s",
+             "the client's wall-clock time of a run that produced output"),
+    Quantity("energy_net", "energy_net_mj", ENERGY, 1e3, "J",
+             "energy net of idle, of a run with valid energy"),
+    Quantity("energy_gross", "energy_gross_mj", ENERGY + " AND energy_gross_mj IS NOT NULL",
+             1e3, "J", "energy including idle, of a run with valid energy"),
+)
+Q = {q.name: q for q in QUANTITIES}
+
+# Energy-method classes, in order of preference. An average uses one class only: the first
+# of these that covers every task of the row (the surfaces say which, in energy_class).
+# Imported or sampled energy (which under-reads short runs) is never averaged with counter
+# energy.
+ENERGY_CLASSES: dict[str, tuple[str, ...]] = {
+    "gpu_counter": ("nvml_energy_counter",),
+    "cpu_counter": ("rapl_powercap",),
+    "gpu_sampled": ("nvml_power_sampled", "upstream_nvidia_smi_sampled_v1"),
 }
+OTHER_CLASS = "other"
+CLASSES = (*ENERGY_CLASSES, OTHER_CLASS)
 
-DEFINITIONS: dict[str, str] = {
-    "runs": "number of run records in the slice",
-    "avg_score_percent": "mean of score_percent (0-100); a run with no score (e.g. the "
-                         "backend failed) counts as 0",
-    "success_rate": "fraction of runs the evaluator passed (passed = true; not HTTP success)",
-    "fully_correct_rate": "fraction of runs with score 100",
-    "completion_rate": "fraction of runs where the backend produced output",
-    "hard_failure_rate": "fraction of runs whose output was structurally unusable",
-    "format_compliance_rate": "fraction of format-graded runs (format_ok not null) that "
-                              "followed the answer format their prompt asks for (task "
-                              "discipline; apart from correctness)",
-    "avg_energy_j": "mean energy_net_j (J, net of idle) over runs with valid energy",
-    "energy_coverage": "fraction of runs with valid energy (confidence high/medium/low, "
-                       "residency policy met)",
-    "tokens_per_second": "Σ output_tokens / Σ eval_s (decode speed, ratio of sums)",
-    "e2e_tokens_per_second": "Σ output_tokens / Σ wall_s (client clock, ratio of sums)",
-    "avg_output_tokens": "mean output_tokens (thinking included) over runs that report it",
-    "avg_total_tokens": "mean of prompt_tokens + output_tokens",
-    "joules_per_output_token": "Σ energy_net_j / Σ output_tokens (J/token; valid-energy runs)",
-    "output_tokens_per_joule": "Σ output_tokens / Σ energy_net_j (tokens/J; valid-energy runs)",
-    "score_per_100_output_tokens": "100 × Σ score_percent / Σ output_tokens",
-    "score_per_output_token": "Σ score_percent / Σ output_tokens",
-    "score_per_wh": "Σ score_percent / (Σ energy_net_j / 3600) (points per Wh; "
-                    "valid-energy runs)",
-    "energy_per_success_j": "Σ energy_net_j / number of passed runs (J; valid-energy runs; "
-                            "null if none passed)",
+Direction = Literal["higher", "lower", "neutral"]
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    num: str
+    den: str | None
+    factor: float
+    unit: str
+    better: Direction
+    doc: str
+    interval: bool = False   # gets a 95 % bootstrap interval on multi-task rows
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("avg_score_percent", "score", None, 1, "points", "higher",
+           "balanced mean of score_percent over graded runs", True),
+    Metric("success_rate", "passed", None, 1, "fraction", "higher",
+           "balanced fraction of graded runs the evaluator passed (not HTTP success)", True),
+    Metric("fully_correct_rate", "fully_correct", None, 1, "fraction", "higher",
+           "balanced fraction of graded runs with score 100"),
+    Metric("completion_rate", "completed", None, 1, "fraction", "higher",
+           "balanced fraction of runs where the backend produced output"),
+    Metric("hard_failure_rate", "hard_failure", None, 1, "fraction", "lower",
+           "balanced fraction of runs whose output was structurally unusable"),
+    Metric("format_compliance_rate", "format_ok", None, 1, "fraction", "higher",
+           "balanced fraction of format-graded runs that followed the answer format their "
+           "prompt asks for (task discipline; apart from correctness)"),
+    Metric("avg_energy_j", "energy_net", None, 1, "J", "lower",
+           "balanced mean energy net of idle per run (valid-energy runs of one method "
+           "class)", True),
+    Metric("avg_energy_gross_j", "energy_gross", None, 1, "J", "lower",
+           "balanced mean energy including idle per run (valid-energy runs)", True),
+    Metric("energy_per_success_j", "energy_net", "passed", 1, "J/passed answer", "lower",
+           "B(energy_net) / B(passed): net energy per passed answer", True),
+    Metric("output_tokens_per_success", "tokens_spent", "passed", 1, "tokens/passed answer",
+           "lower", "B(tokens_spent) / B(passed): output tokens per passed answer, empty "
+           "runs included", True),
+    Metric("avg_output_tokens", "output_tokens", None, 1, "tokens", "lower",
+           "balanced mean output tokens (thinking included) over runs that produced output",
+           True),
+    Metric("avg_total_tokens", "total_tokens", None, 1, "tokens", "lower",
+           "balanced mean prompt + output tokens over runs that produced output"),
+    Metric("tokens_per_second", "decode_tokens", "eval_s", 1, "tokens/s", "higher",
+           "B(decode_tokens) / B(eval_s): decode speed"),
+    Metric("e2e_tokens_per_second", "output_tokens", "wall_s", 1, "tokens/s", "higher",
+           "B(output_tokens) / B(wall_s): speed on the client's clock"),
+    Metric("joules_per_output_token", "energy_net", "output_tokens", 1, "J/token", "lower",
+           "B(energy_net) / B(output_tokens)"),
+    Metric("output_tokens_per_joule", "output_tokens", "energy_net", 1, "tokens/J",
+           "higher", "B(output_tokens) / B(energy_net)"),
+    Metric("score_per_100_output_tokens", "score", "output_tokens", 100, "points/100 tokens",
+           "higher", "100 x B(score) / B(output_tokens)"),
+    Metric("score_per_output_token", "score", "output_tokens", 1, "points/token", "higher",
+           "B(score) / B(output_tokens)"),
+    Metric("score_per_wh", "score", "energy_net", 3600, "points/Wh", "higher",
+           "B(score) / (B(energy_net) / 3600)", True),
+)
+M = {m.name: m for m in METRICS}
+
+
+def energy_class_sql() -> str:
+    """The SQL CASE that maps energy_method to its class (00_load.sql)."""
+    whens = " ".join(f"WHEN energy_method IN ({', '.join(repr(m) for m in methods)}) "
+                     f"THEN '{cls}'" for cls, methods in ENERGY_CLASSES.items())
+    return f"CASE {whens} ELSE '{OTHER_CLASS}' END"
+
+
+def sum_columns() -> list[tuple[str, str | None, Quantity]]:
+    """(column stem, energy class or None, quantity) of every per-cell sum."""
+    cols: list[tuple[str, str | None, Quantity]] = []
+    for q in QUANTITIES:
+        if q.per_class:
+            cols.extend((f"{q.name}__{c}", c, q) for c in CLASSES)
+        else:
+            cols.append((q.name, None, q))
+    return cols
+
+
+def cell_sums_sql() -> str:
+    """The SELECT list of integer sums and counts per cell: s_<q>, n_<q>."""
+    parts = []
+    for stem, cls, q in sum_columns():
+        where = q.where.format(cls=cls) if cls else q.where
+        parts.append(f"coalesce(sum({q.expr}) FILTER (WHERE {where}), 0) AS s_{stem}")
+        parts.append(f"count(*) FILTER (WHERE {where}) AS n_{stem}")
+    return ",\n  ".join(parts)
+
+
+# --- evaluating the formulas (the Python side; ui/metrics.js evaluates ``formulas()``) ---
+
+def balanced_means(per_task: Sequence[Mapping[str, tuple[float, int]]]) -> dict[str, float | None]:
+    """B(q) for every quantity, over the given tasks (each task: q -> (sum in unit, runs)).
+    Null unless every task has at least one run the quantity is defined on: a mean over a
+    subset of the tasks would not compare with a row that covers them all (format, graded
+    on some tasks only, is the mean over the tasks that grade it)."""
+    out: dict[str, float | None] = {}
+    for name in sorted({k for t in per_task for k in t}):
+        pairs = [t.get(name, (0.0, 0)) for t in per_task]
+        means = [s / n for s, n in pairs if n > 0]
+        complete = len(means) == len(pairs) or (name in Q and Q[name].some_tasks)
+        out[name] = math.fsum(means) / len(means) if means and complete else None
+    return out
+
+
+def evaluate(b: Mapping[str, float | None]) -> dict[str, float | None]:
+    """Every metric from balanced means (null where an input is null or a divisor is 0)."""
+    out: dict[str, float | None] = {}
+    for m in METRICS:
+        num = b.get(m.num)
+        den = 1.0 if m.den is None else b.get(m.den)
+        out[m.name] = (None if num is None or den is None or den == 0
+                       else round(m.factor * num / den, 6))
+    return out
+
+
+def formulas() -> dict[str, Any]:
+    """What the UI needs to evaluate the same metrics over the rows it shows."""
+    return {
+        "quantities": [q.name for q in QUANTITIES],
+        "energy_quantities": [q.name for q in QUANTITIES if q.per_class],
+        "energy_classes": list(CLASSES),
+        "metrics": {m.name: {"num": m.num, "den": m.den, "factor": m.factor,
+                             "better": m.better, "unit": m.unit} for m in METRICS},
+    }
+
+
+_EXTRA_DEFINITIONS: dict[str, str] = {
+    "runs": "number of run records in the slice (ungraded included)",
+    "ungraded": "runs left out of every correctness metric: the task names no evaluator "
+                "(not_evaluated) or the evaluator failed (evaluator_error)",
+    "B(q)": "balanced mean: for each task the mean of q over the task's runs on which q is "
+            "defined, then the mean over the tasks; null unless every task has such a run",
+    "coverage": "tasks of the compared set this row has graded runs of / tasks in the set",
+    "comparable": "true when the row covers the whole compared set and passes something "
+                  "(success_rate > 0); only comparable rows are on frontiers or 'best'",
+    "energy_class": "the one energy-method class every energy figure of the row is averaged "
+                    "over (gpu_counter, cpu_counter, gpu_sampled, other)",
     "output_token_waste": "avg_output_tokens / the smallest avg_output_tokens among the "
-                          "compared rows (1.00x = best)",
-    "score_per_wh_vs_best": "score_per_wh / the largest score_per_wh among the compared rows "
-                            "(1.00x = best)",
-    "coverage": "tasks this row ran / tasks in the compared set",
-    "skipped_output_tokens": "runs left out of token metrics because the server reported no "
-                             "token count",
-    "skipped_energy": "runs left out of energy metrics (no valid energy under the policy)",
-    "sum_* / n_*": "the sums and counts behind the ratios, for aggregating rows into bigger "
-                   "slices with the same formulas",
+                          "comparable rows compared (1.00x = best); null on rows that are not "
+                          "comparable",
+    "score_per_wh_vs_best": "score_per_wh / the largest score_per_wh among the comparable "
+                            "rows compared (1.00x = best); null on rows that are not "
+                            "comparable",
+    "ci95": "95 % bootstrap interval per metric [low, high]: tasks resampled with "
+            "replacement (all runs of a task together), 2,000 resamples, seeded by the row",
+    "skipped_output_tokens": "runs that produced no output (left out of token metrics "
+                             "except tokens_spent)",
+    "skipped_energy": "runs left out of energy metrics (no valid energy of the row's class)",
+    "sum_<q> / n_<q>": "the sum of quantity q (in its unit) and the runs it is defined on, "
+                       "so a consumer can aggregate task rows with the same formulas",
 }
 
 
-# Integer-valued metrics; every other metric is a ratio, rounded to 6 decimals in SQL.
-COUNTS = frozenset({"runs", "passed_runs", "energy_runs", "total_output_tokens",
-                    "skipped_output_tokens", "skipped_eval_s", "skipped_energy", "n_passed",
-                    "n_fully_correct", "n_completed", "n_hard_failure", "n_energy",
-                    "n_format_ok", "n_format_graded",
-                    "sum_tokens_decode", "sum_tokens", "n_tokens", "sum_total_tokens",
-                    "n_total_tokens", "sum_tokens_energy", "n_passed_energy"})
-
-
-def select_list(prefix: str = "") -> str:
-    """The metric columns for a SELECT, e.g. in a GROUP BY over ``runs``."""
-    return ",\n  ".join(
-        f"{expr} AS {prefix}{name}" if name in COUNTS else f"round({expr}, 6) AS {prefix}{name}"
-        for name, expr in METRICS_SQL.items())
+def definitions() -> dict[str, str]:
+    d = {m.name: f"{m.doc} [{m.unit}; {m.better} is better]" for m in METRICS}
+    d.update({f"q:{q.name}": f"{q.doc} [{q.unit}]" for q in QUANTITIES})
+    d.update(_EXTRA_DEFINITIONS)
+    return d

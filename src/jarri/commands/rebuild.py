@@ -18,8 +18,8 @@ from rich.progress import (
 
 from jarri.commands.console import err, out
 from jarri.paths import Workspace
-from jarri.surfaces.build import RebuildResult
-from jarri.surfaces.build import rebuild as run_rebuild
+from jarri.rebuild.build import RebuildResult
+from jarri.rebuild.build import rebuild as run_rebuild
 
 
 def _quiet(phase: str, done: int, total: int) -> None:
@@ -67,8 +67,9 @@ class RebuildProgress:
 def print_summary(r: RebuildResult, quiet: bool) -> None:
     out.print(
         f"rebuild {len(r.ledgers)} ledger(s): {r.rows_total} rows read, {r.rows_used} used, "
-        f"{r.rows_quarantined} quarantined, {r.rows_duplicate} duplicate(s), "
-        f"{r.rows_superseded} superseded; {r.imported} imported from the original project",
+        f"{r.rows_quarantined} quarantined, {r.rows_duplicate} duplicate line(s), "
+        f"{r.rows_conflicting} conflicting, {r.rows_superseded} superseded; "
+        f"{r.imported} imported from the original project",
         markup=False)
     out.print(f"data    {r.models} model(s), {r.tasks} task(s), {r.gpus} GPU(s), "
               f"{r.power_levels} power level(s); {r.files} files in {r.data_dir}", markup=False)
@@ -88,7 +89,8 @@ def print_summary(r: RebuildResult, quiet: bool) -> None:
               help="Folder holding benchmarks/ and benchmark_ui/.")
 @click.option("--ledger", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False,
               path_type=Path), help="Another ledger file to merge (e.g. another host's); "
-              "repeatable. Runs are deduplicated by run id.")
+              "repeatable. Identical lines count once; runs are told apart by run id, host "
+              "and GPU.")
 @click.option("--import-jarri", "imports", multiple=True,
               type=click.Path(exists=True, path_type=Path),
               help="The original Jarri project's benchmarks/ folder (or one experiment "
@@ -97,9 +99,15 @@ def print_summary(r: RebuildResult, quiet: bool) -> None:
               help="Extra experiment folder for the task registry; repeatable.")
 @click.option("--threads", type=int, default=None,
               help="DuckDB threads (results do not depend on it).  [default: all cores]")
+@click.option("--pool-versions", is_flag=True,
+              help="Pool the runs of a task made under different versions (experiment "
+                   "revision, evaluator version, prompt). By default each version is its "
+                   "own slice (task key '<experiment>/<task>@<version>'), so numbers never "
+                   "mix prompts or grading rules; verification/versions.json lists them.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary lines.")
 def rebuild(workspace: Path, extra: tuple[Path, ...], imports: tuple[Path, ...],
-            suite_dirs: tuple[Path, ...], threads: int | None, quiet: bool) -> None:
+            suite_dirs: tuple[Path, ...], threads: int | None, pool_versions: bool,
+            quiet: bool) -> None:
     """Read every ledger under benchmarks/ (plus --ledger files and --import-jarri folders),
     validate each line, and write every surface to benchmark_ui/data/.
 
@@ -111,6 +119,7 @@ def rebuild(workspace: Path, extra: tuple[Path, ...], imports: tuple[Path, ...],
     try:
         result = run_rebuild(ws, extra_ledgers=extra, import_paths=imports,
                              suite_dirs=suite_dirs, threads=threads,
+                             pool_versions=pool_versions,
                              progress=_quiet if quiet else progress)
     finally:
         progress.stop()

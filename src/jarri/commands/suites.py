@@ -10,7 +10,7 @@ from rich.table import Table
 
 from jarri.commands.console import err, out
 from jarri.errors import SuiteError
-from jarri.suite.loader import validate_experiment
+from jarri.suite.loader import check_experiment
 from jarri.suite.registry import SuiteRegistry
 
 
@@ -42,12 +42,28 @@ def list_(suite_dirs: tuple[Path, ...]) -> None:
 
 @suites.command()
 @click.argument("folder", type=click.Path(path_type=Path))
-def validate(folder: Path) -> None:
-    """Check an experiment folder; print every problem with its file and field."""
-    problems = validate_experiment(folder)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
+def validate(folder: Path, strict: bool) -> None:
+    """Check an experiment folder; print every problem with its file and field.
+
+    Problems refuse the folder (exit 1). Warnings (e.g. a task of an original-format manifest
+    without ground truth) do not: the folder loads as is.
+    """
+    exp, problems, warnings = check_experiment(folder)
+    for w in warnings:
+        err.print(f"warning: {w}", markup=False)
     if problems:
         for p in problems:
             err.print(p, markup=False)
         err.print(f"{len(problems)} problem(s) in {folder}", markup=False)
         sys.exit(1)
-    out.print(f"{folder}: valid", markup=False)
+    if exp is not None and exp.original_experiment_id is not None:
+        out.print(f"{folder}: the original project's format: experiment "
+                  f"'{exp.experiment_id}' (original id '{exp.original_experiment_id}', kept "
+                  "apart from any built-in experiment of that id); it names no evaluator, "
+                  "so runs of its tasks are recorded as not_evaluated", markup=False)
+    if warnings and strict:
+        err.print(f"{len(warnings)} warning(s) in {folder} (--strict)", markup=False)
+        sys.exit(1)
+    suffix = f" ({len(warnings)} warning(s))" if warnings else ""
+    out.print(f"{folder}: valid{suffix}", markup=False)

@@ -9,7 +9,10 @@ What it repairs (docs/import.md):
 - ``success`` meant "the HTTP call worked": it becomes ``completed``, never ``passed``;
 - its energy came from sampling ``nvidia-smi`` every 0.2 s, which under-reads short runs by
   30–80 %: the method is recorded as such and the confidence is at most ``low``;
-- its failure labels are mapped onto this project's taxonomy.
+- its failure labels are mapped onto this project's taxonomy;
+- its experiment ids are the ids of this project's built-in experiments, with other tasks:
+  every imported row gets the namespaced id ``upstream.<original id>`` (the id its folder
+  loads under, suite/manifest.py), so imported and built-in runs are never pooled.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from pydantic import ValidationError
 from jarri.evaluate.taxonomy import STAGES
 from jarri.ledger.identity import run_key
 from jarri.ledger.record import RunRecord
+from jarri.suite.manifest import upstream_experiment_id
 
 FORMAT = "upstream_jarri"
 ENERGY_METHOD = "upstream_nvidia_smi_sampled_v1"
@@ -162,7 +166,12 @@ def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str
         subtypes = [str(s) for s in report.get("failure_subtype") or []]
     residency = obj.get("gpu_residency_mode")
     success = obj.get("success") is True
-    key = run_key(sweep_id=f"{FORMAT}:{folder.name}", experiment_id=str(obj["experiment_id"]),
+    original_id = obj["experiment_id"]
+    if not isinstance(original_id, str) or not original_id.strip():
+        # checked here: namespacing would otherwise turn a null into a plausible id
+        raise ValueError(f"field 'experiment_id' must be a non-empty string, not {original_id!r}")
+    experiment_id = upstream_experiment_id(original_id)
+    key = run_key(sweep_id=f"{FORMAT}:{folder.name}", experiment_id=experiment_id,
                   task_id=str(obj["task_id"]), prompt_sha256=str(obj.get("prompt_hash")),
                   model=str(obj["model"]), model_digest=None, backend="ollama", options={},
                   power_limit_request=None if request is None else str(request),
@@ -179,7 +188,7 @@ def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str
         "finished_at": finished,
         "jarri_version": "original",
         "host": "unknown",
-        "experiment_id": obj["experiment_id"],
+        "experiment_id": experiment_id,
         "experiment_revision": int(manifest.get("revision") or 0),
         "task_id": obj["task_id"],
         "task_family": obj.get("task_family") or "unknown",

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from jarri.errors import SuiteError
 from jarri.evaluate.registry import evaluator_problems
-from jarri.suite.manifest import NativeManifest, UpstreamManifest
+from jarri.suite.manifest import NativeManifest, UpstreamManifest, upstream_experiment_id
 from jarri.suite.model import Experiment, Task
 
 NATIVE_MANIFEST = "experiment.toml"
@@ -87,20 +87,27 @@ def _parse(model: type[BaseModel], data: dict[str, Any], path: Path) -> tuple[An
         return None, _format_validation(path, exc)
 
 
-def _load(folder: Path) -> tuple[Experiment | None, list[str]]:
+def _load(folder: Path) -> tuple[Experiment | None, list[str], list[str]]:
+    """The experiment (None if it cannot be built), its problems (refusals) and its warnings
+    (it loads, but something is missing that the user should know about)."""
     folder = Path(folder)
     if not folder.is_dir():
-        return None, [f"{folder}: not a folder"]
+        return None, [f"{folder}: not a folder"], []
     mpath = manifest_path(folder)
     if mpath is None:
-        return None, [f"{folder}: no {NATIVE_MANIFEST} or {UPSTREAM_MANIFEST} in this folder"]
+        return None, [f"{folder}: no {NATIVE_MANIFEST} or {UPSTREAM_MANIFEST} in this folder"], []
     data, problems = _read_manifest(mpath)
     if data is None:
-        return None, problems
+        return None, problems, []
     native = mpath.name == NATIVE_MANIFEST
     manifest, problems = _parse(NativeManifest if native else UpstreamManifest, data, mpath)
     if manifest is None:
-        return None, problems
+        return None, problems, []
+    warnings: list[str] = []
+    # The original project reused this project's built-in ids for other tasks: its
+    # experiments get an id of their own so their runs never pool with the built-in ones.
+    experiment_id = (manifest.experiment_id if native
+                     else upstream_experiment_id(manifest.experiment_id))
 
     tasks: list[Task] = []
     seen: set[str] = set()
@@ -127,6 +134,12 @@ def _load(folder: Path) -> tuple[Experiment | None, list[str]]:
                 gt, err = _read_json(p, mpath, f"{where}.ground_truth_file")
             if err:
                 problems.append(err)
+        elif not native and gt is None:
+            warnings.append(
+                f"{mpath}: field '{where}.ground_truth_file': not given: task '{mt.task_id}' "
+                "has no ground truth; it loads and runs, and its runs are recorded as "
+                "not_evaluated (to grade them, describe the folder in an experiment.toml "
+                "with an evaluator and ground truth)")
         if native:
             problems.extend(
                 f"{mpath}: field '{where}.evaluator': {msg}"
@@ -136,7 +149,7 @@ def _load(folder: Path) -> tuple[Experiment | None, list[str]]:
             continue
         tasks.append(
             Task(
-                experiment_id=manifest.experiment_id,
+                experiment_id=experiment_id,
                 experiment_revision=manifest.revision,
                 task_id=mt.task_id,
                 task_family=mt.task_family,
@@ -158,25 +171,33 @@ def _load(folder: Path) -> tuple[Experiment | None, list[str]]:
             )
         )
     exp = Experiment(
-        experiment_id=manifest.experiment_id,
+        experiment_id=experiment_id,
         revision=manifest.revision,
         description=getattr(manifest, "description", ""),
         folder=folder,
         manifest_format="jarri" if native else "upstream",
         tasks=tuple(tasks),
+        original_experiment_id=None if native else manifest.experiment_id,
     )
-    return exp, problems
+    return exp, problems, warnings
+
+
+def check_experiment(folder: Path) -> tuple[Experiment | None, list[str], list[str]]:
+    """An experiment folder checked: the experiment (None when it cannot be built), every
+    problem (the folder is refused) and every warning (it loads as is), one line each naming
+    file and field."""
+    return _load(folder)
 
 
 def validate_experiment(folder: Path) -> list[str]:
     """Every problem of an experiment folder, one line each naming file and field."""
-    _, problems = _load(folder)
+    _, problems, _ = _load(folder)
     return problems
 
 
 def load_experiment(folder: Path) -> Experiment:
-    """Load a folder or raise SuiteError listing every problem."""
-    exp, problems = _load(folder)
+    """Load a folder or raise SuiteError listing every problem (warnings do not refuse it)."""
+    exp, problems, _ = _load(folder)
     if problems or exp is None:
         raise SuiteError(
             f"experiment folder {folder} is invalid ({len(problems)} problem(s))",

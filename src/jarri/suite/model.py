@@ -48,6 +48,9 @@ class Experiment:
     folder: Path
     manifest_format: ManifestFormat
     tasks: tuple[Task, ...]
+    # For an original-format folder: the id its manifest declares (``experiment_id`` is then
+    # the namespaced ``upstream.<id>``, see suite/manifest.py); None for this project's format.
+    original_experiment_id: str | None = None
 
     def task(self, task_id: str) -> Task:
         for t in self.tasks:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jarri.errors import UnknownExperiment
 from jarri.suite.loader import load_experiment, manifest_path
+from jarri.suite.manifest import upstream_experiment_id
 from jarri.suite.model import Experiment
 
 
@@ -25,7 +26,9 @@ def _experiment_folders(root: Path) -> list[Path]:
 
 
 def _declared_id(folder: Path) -> str:
-    """The id a folder declares, read cheaply; falls back to the folder name if unreadable."""
+    """The id a folder's experiment has, read cheaply (for an original-format folder the
+    namespaced one, as the loader gives it, so that it never shadows a built-in experiment of
+    the original id); falls back to the folder name if unreadable."""
     import json
     import tomllib
 
@@ -34,7 +37,7 @@ def _declared_id(folder: Path) -> str:
         if mp is not None and mp.suffix == ".toml":
             return str(tomllib.loads(mp.read_text("utf-8"))["experiment_id"])
         if mp is not None:
-            return str(json.loads(mp.read_text("utf-8"))["experiment_id"])
+            return upstream_experiment_id(str(json.loads(mp.read_text("utf-8"))["experiment_id"]))
     except Exception:  # noqa: BLE001 - an unreadable manifest is reported when it is loaded
         pass
     return folder.name
@@ -62,8 +65,12 @@ class SuiteRegistry:
         folder = self.folders.get(experiment_id)
         if folder is None:
             known = ", ".join(self.ids()) or "(none)"
+            namespaced = upstream_experiment_id(experiment_id)
+            also = (f"; the original project's experiment of that id is '{namespaced}' here"
+                    if namespaced in self.folders else "")
             raise UnknownExperiment(
                 f"unknown experiment '{experiment_id}'",
-                hint=f"known experiments: {known}; add your own folder with --suite-dir DIR",
+                hint=f"known experiments: {known}{also}; add your own folder with "
+                     "--suite-dir DIR",
             )
         return load_experiment(folder)

@@ -2,6 +2,7 @@
 -- $source: read_json over the reader's NDJSON files (or an empty relation of that shape),
 -- one flat record per line with its origin in wrap_file, wrap_unit, wrap_line, wrap_sha;
 -- $$line_bases: per reader unit, the lines of its ledger before it.
+-- $$energy_class: the CASE mapping energy_method to its class (analysis/metrics.py).
 -- Summed quantities become exact integers: micro-points, milli-joules, micro-seconds.
 CREATE TABLE raw_runs AS
 SELECT
@@ -12,6 +13,11 @@ SELECT
   r.task_family, r.task_name, r.prompt_sha256, r.evaluator, r.model, r.backend,
   r.backend_version, r.model_digest, r.model_quantization, r.model_parameter_size,
   r.repeat_index, r.experiment_id || '/' || r.task_id AS task_key,
+  r.experiment_id || '/' || r.task_id AS task_base,
+  -- what makes two runs of a task comparable: the same prompt graded the same way
+  'r' || coalesce(CAST(r.experiment_revision AS VARCHAR), '?') || '.'
+    || coalesce(r.evaluator, 'none') || '.' || coalesce(left(r.prompt_sha256, 8), 'none')
+    AS task_version,
   r.power_limit_request AS power_request, r.power_limit_mode AS power_mode,
   r.power_limit_applied_w AS power_applied_w, r.power_limit_default_w AS power_default_w,
   CASE WHEN r.power_limit_applied_w IS NOT NULL AND r.power_limit_default_w > 0
@@ -28,12 +34,16 @@ SELECT
   coalesce(r.energy_gross_mj, CAST(round(r.energy_gross_j * 1e3) AS BIGINT))
     AS energy_gross_mj,
   r.idle_power_w,
-  -- the energy policy (rebuild/columns.py ENERGY_POLICY)
+  -- the energy policy (rebuild/columns.py ENERGY_POLICY): a run draws more than idle, so
+  -- a net energy of 0 (clamped) or below is a measurement failure
   coalesce(r.energy_confidence IN ('high', 'medium', 'low')
-    AND coalesce(r.energy_net_mj, r.energy_net_j) IS NOT NULL
+    AND coalesce(r.energy_net_mj, r.energy_net_j) > 0
     AND (r.residency = 'full_gpu'
          OR (r.residency = 'unknown' AND r.backend IN ('openai', 'llamacpp'))), false)
     AS energy_valid,
+  $energy_class AS energy_class,
+  -- a run without an evaluator's verdict says nothing about the model's correctness
+  coalesce(r.status NOT IN ('not_evaluated', 'evaluator_error'), true) AS graded,
   r.status, r.completed, left(r.error, 2000) AS error,
   CAST(round(r.score_percent * 1e6) AS BIGINT) AS score_micro,
   round(r.score_percent, 6) AS score_percent,

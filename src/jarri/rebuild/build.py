@@ -14,26 +14,41 @@ from pathlib import Path
 from typing import Any
 
 from jarri.analysis.database import Analysis
-from jarri.analysis.metrics import DEFINITIONS
+from jarri.analysis.metrics import definitions, formulas
 from jarri.evaluate.taxonomy import HARD_STAGES, STAGES
 from jarri.ledger.reader import Quarantined
 from jarri.paths import Workspace
 from jarri.rebuild.columns import ENERGY_POLICY
 from jarri.rebuild.reader import ReadStats, read_ledgers
-from jarri.surfaces import failures, pareto, registry, runs_pages
-from jarri.surfaces.relative import add_vs_best
-from jarri.surfaces.writer import SurfaceWriter, r6
+from jarri.surfaces import comparisons, failures, registry, runs_pages
+from jarri.surfaces.writer import SurfaceWriter
 
 SCHEMA_VERSION = 1
 
 POLICY: dict[str, Any] = {
     **ENERGY_POLICY,
-    "model_comparison": "on the common task set (tasks every compared model ran at least "
-                        "once); each row states its coverage",
+    "model_comparison": "on the compared task set: the tasks every model with graded runs "
+                        "has graded runs of (all tasks if there is none); every metric is a "
+                        "balanced mean over tasks (each task weighs the same, however often "
+                        "it ran); each row states its coverage",
+    "comparable": "a row is comparable when it covers every compared task and passes "
+                  "something (success_rate > 0); only comparable rows are on Pareto "
+                  "frontiers or marked best",
+    "ungraded": "runs without an evaluator's verdict (not_evaluated, evaluator_error) are "
+                "left out of every correctness metric and counted in 'ungraded'",
+    "energy_classes": "an energy average uses one energy-method class (counter energy is "
+                      "never averaged with sampled or imported energy); the row's "
+                      "energy_class says which",
+    "intervals": "95 % percentile bootstrap over tasks (clustered: all runs of a task are "
+                 "resampled together; 2,000 resamples seeded by the row), on rows over 2 or "
+                 "more tasks; a pair of models is compared by the paired difference on "
+                 "their common tasks, 'tie' when its interval includes 0",
     "passed": "the evaluator's verdict (score at or above the task's pass threshold); HTTP "
               "success is 'completed'",
-    "duplicates": "identical lines count once; records sharing a run_id count once; records "
-                  "superseded by a later attempt are left out",
+    "identity": "a record is its run_id on its host and GPU; identical lines count once; "
+                "two different records with one identity are a conflict, left out and "
+                "listed in verification/conflicts.json; records superseded by a later "
+                "attempt are left out",
 }
 
 
@@ -44,6 +59,7 @@ class RebuildResult:
     rows_used: int
     rows_quarantined: int
     rows_duplicate: int
+    rows_conflicting: int
     rows_superseded: int
     imported: int
     quarantined: list[Quarantined]
@@ -81,7 +97,8 @@ def _silent(phase: str, done: int, total: int) -> None:
 
 def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
             import_paths: Sequence[Path] = (), suite_dirs: Sequence[Path] = (),
-            threads: int | None = None, progress: ProgressFn = _silent) -> RebuildResult:
+            threads: int | None = None, pool_versions: bool = False,
+            progress: ProgressFn = _silent) -> RebuildResult:
     t0 = time.perf_counter()
     ledgers = [*ws.ledgers(), *extra_ledgers, *_import_ledgers(import_paths)]
     # Experiment folders beside the ledgers (the original layout) feed the task registry.
@@ -92,33 +109,40 @@ def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
                              on_progress=lambda d, t: progress("reading ledgers", d, t))
         progress("loading into DuckDB", 0, 1)
         db = Analysis(stats.row_files, line_bases=stats.line_bases, threads=threads,
-                      temp_dir=Path(tmp))
+                      pool_versions=pool_versions, temp_dir=Path(tmp))
         progress("loading into DuckDB", 1, 1)
         try:
-            return _write_all(db, ws, stats, list(suite_dirs), ledger_dirs, t0, progress)
+            return _write_all(db, ws, stats, list(suite_dirs), ledger_dirs, t0, progress,
+                              pool_versions)
         finally:
             db.close()
 
 
 def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[Path],
-               ledger_dirs: list[Path], t0: float, progress: ProgressFn) -> RebuildResult:
-    distinct_valid = db.scalar("SELECT distinct_valid FROM counts")
-    valid = db.scalar("SELECT valid FROM counts")
-    used = db.scalar("SELECT count(*) FROM runs")
+               ledger_dirs: list[Path], t0: float, progress: ProgressFn,
+               pool_versions: bool) -> RebuildResult:
+    c = db.con.execute("SELECT valid_lines, distinct_valid, kept, conflicting, used "
+                       "FROM counts").fetchone()
+    assert c is not None
+    valid_lines, distinct_valid, kept, conflicting, used = c
     source = {
         "ledgers": len(stats.ledgers),
-        "rows_total": stats.distinct_lines,
+        "rows_total": stats.lines_read,
+        "rows_distinct": stats.distinct_lines,
         "rows_used": used,
-        "rows_quarantined": stats.distinct_quarantined,
-        "rows_duplicate": distinct_valid - valid,
-        "rows_superseded": valid - used,
+        "rows_quarantined": len(stats.quarantined),
+        "rows_duplicate": valid_lines - distinct_valid,
+        "rows_conflicting": conflicting,
+        "rows_superseded": kept - used,
         "latest_record_at": db.scalar("SELECT max(finished_at) FROM runs"),
+        "versions_pooled": pool_versions,
     }
+    defs, forms = definitions(), formulas()
 
     def envelope(surface: str, rows: Any, **extra: Any) -> dict[str, Any]:
         return {"schema_version": SCHEMA_VERSION, "surface": surface,
                 "source_digest": stats.digest, "source": source, "policy": POLICY,
-                "definitions": DEFINITIONS, "rows": rows, **extra}
+                "definitions": defs, "formulas": forms, "rows": rows, **extra}
 
     w = SurfaceWriter(ws.ui_data)
     try:
@@ -140,67 +164,43 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
         w.abort()
         raise
     counts = db.con.execute(
-        "SELECT count(DISTINCT model), count(DISTINCT task_key), count(DISTINCT gpu_key), "
+        "SELECT count(DISTINCT model), count(DISTINCT task_key), "
+        "count(DISTINCT gpu_key) FILTER (WHERE gpu_key <> 'none'), "
         "count(DISTINCT coalesce(power_applied_w, -1)) FROM runs").fetchone() or (0, 0, 0, 0)
     return RebuildResult(
-        ledgers=stats.ledgers, rows_total=stats.distinct_lines, rows_used=used,
-        rows_quarantined=stats.distinct_quarantined, rows_duplicate=source["rows_duplicate"],
-        rows_superseded=source["rows_superseded"], imported=stats.imported,
+        ledgers=stats.ledgers, rows_total=stats.lines_read, rows_used=used,
+        rows_quarantined=source["rows_quarantined"], rows_duplicate=source["rows_duplicate"],
+        rows_conflicting=conflicting, rows_superseded=source["rows_superseded"],
+        imported=stats.imported,
         quarantined=stats.quarantined, models=counts[0], tasks=counts[1], gpus=counts[2],
         power_levels=counts[3], files=len(w.files), output_digest=digest,
         source_digest=stats.digest, seconds=time.perf_counter() - t0, data_dir=ws.ui_data)
 
 
 def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path],
-          ledger_dirs: list[Path]) -> None:
-    models = db.query("model_rankings")
-    common = db.scalar("SELECT count(*) FROM common_tasks")
-    total_tasks = db.scalar("SELECT count(DISTINCT task_key) FROM runs")
-    for m in models:
-        m["slice"] = "common_task_set" if common else "all_tasks (no task common to all models)"
-        m["tasks_total"] = total_tasks
-        m["coverage"] = r6(m["tasks_run"] / total_tasks) if total_tasks else None
-    add_vs_best(models)
+          ledger_dirs: list[Path]) -> comparisons.Comparisons:
+    cmp = comparisons.build(db.query("cells"))
     w.write("duckdb_model_rankings.json",
-            envelope("model_rankings", models, common_tasks=common),
-            "per model, on the common task set, with coverage")
-
-    tasks = db.query("task_rankings")
-    configs: dict[str, list[dict[str, Any]]] = {}
-    for c in db.query("task_configs"):
-        configs.setdefault(c["task_key"], []).append(c)
-    for t in tasks:
-        ranked = sorted(configs.get(t["task_key"], []), key=lambda c: (
-            -(c["avg_score_percent"] or 0),
-            c["avg_energy_j"] if c["avg_energy_j"] is not None else float("inf"),
-            c["avg_output_tokens"] if c["avg_output_tokens"] is not None else float("inf"),
-            c["model"], c["gpu_key"], c["power_applied_w"] or -1.0))
-        add_vs_best(ranked)
-        for i, c in enumerate(ranked, start=1):
-            c["rank"] = i
-        t["configurations"] = ranked
-    w.write("duckdb_task_rankings.json", envelope("task_rankings", tasks),
+            envelope("model_rankings", cmp.models, common_tasks=len(cmp.compared)
+                     if cmp.common else 0, compared_tasks=cmp.compared),
+            "per model, balanced over the compared task set, with coverage and intervals",
+            rounded=True)
+    w.write("duckdb_task_rankings.json", envelope("task_rankings", cmp.tasks),
             "per task, and per model x power level x GPU within each task (ranked)",
             rounded=True)
-
-    w.write("duckdb_model_task_tdp.json", envelope("model_task_tdp", db.query("model_task_tdp")),
-            "per model x task x GPU x applied watts", rounded=True)
-    mt = db.query("model_tdp")
-    by_model: dict[str, list[dict[str, Any]]] = {}
-    for r in mt:
-        by_model.setdefault(r["model"], []).append(r)
-    for rows in by_model.values():
-        add_vs_best(rows)  # the sweet spot is relative to the model's own power levels
-    w.write("duckdb_model_tdp.json", envelope("model_tdp", mt),
-            "per model x GPU x applied watts, on the common task set", rounded=True)
-
-    points: dict[str, list[dict[str, Any]]] = {}
-    for p in db.query("pareto_points"):
-        points.setdefault(p["task_key"], []).append(p)
-    frontiers = [{"scope": "global" if k == "*" else "task", "task_key": None if k == "*" else k,
-                  "points": pareto.mark(v)} for k, v in sorted(points.items())]
-    w.write("duckdb_pareto_frontiers.json", envelope("pareto_frontiers", frontiers),
+    w.write("duckdb_model_task_tdp.json", envelope("model_task_tdp", cmp.model_task_tdp),
+            "per model x task x GPU x applied watts, with the sums behind every metric",
+            rounded=True)
+    w.write("duckdb_model_tdp.json", envelope("model_tdp", cmp.model_tdp,
+                                              compared_tasks=cmp.compared),
+            "per model x GPU x applied watts, balanced over the compared task set",
+            rounded=True)
+    w.write("duckdb_pareto_frontiers.json", envelope("pareto_frontiers", cmp.pareto),
             "score vs energy and score vs output tokens, global and per task", rounded=True)
+    w.write("comparisons/model_pairs.json", envelope("model_pairs", cmp.pairs,
+                                                     compared_tasks=cmp.compared),
+            "paired differences between models on their common tasks, with intervals",
+            rounded=True)
 
     experiments, broken = registry.known_experiments(suite_dirs, ledger_dirs)
     run_counts = {r["task_key"]: r for r in db.query("task_runs")}
@@ -212,13 +212,11 @@ def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path],
          "families": e.families, "manifest_format": e.manifest_format,
          "source": source} for e, source in experiments],
         broken_suites=broken), "known experiments")
-
-    exp_rows = db.query("experiment_models")
-    for eid in sorted({r["experiment_id"] for r in exp_rows}):
-        rows_e = [r for r in exp_rows if r["experiment_id"] == eid]
-        add_vs_best(rows_e)
+    for eid, rows_e in cmp.experiments.items():
         w.write(f"analysis/{eid}.json", envelope("experiment_analysis", rows_e),
-                f"per model within experiment {eid}")
+                f"per model within experiment {eid}, balanced over its common tasks",
+                rounded=True)
+    return cmp
 
 
 def _failures(db: Analysis, w: SurfaceWriter, envelope: Any) -> None:
@@ -273,16 +271,26 @@ def _registries_and_verification(db: Analysis, w: SurfaceWriter, envelope: Any,
         "ledger lines that were not used, with file, line and reason")
     w.write("verification/coverage.json", envelope("coverage", db.query("coverage")),
             "runs per model x task, and the common task set")
+    w.write("verification/conflicts.json", envelope("conflicts", db.query("conflicts")),
+            "records that share an identity (run id, host, GPU) but differ: left out")
+    w.write("verification/versions.json", envelope("versions", db.query("versions"),
+                                                   versions_pooled=source["versions_pooled"]),
+            "tasks that ran under more than one version (revision, evaluator, prompt), "
+            "and whether they were kept apart")
     div = db.query("divergence")
     for d in div:
         d["diverged"] = d["distinct_answers"] > 1
     w.write("verification/divergence.json", envelope("divergence", div),
             "whether repeated runs of one configuration gave different answers")
-    accounted = (source["rows_used"] + source["rows_duplicate"] + source["rows_superseded"]
-                 + source["rows_quarantined"])
+    accounted = (source["rows_used"] + source["rows_duplicate"] + source["rows_conflicting"]
+                 + source["rows_superseded"] + source["rows_quarantined"])
     w.write("verification/determinism.json", envelope("determinism", [{
         "source_digest": stats.digest, "rows_total": source["rows_total"],
         "rows_accounted": accounted, "all_rows_accounted": accounted == source["rows_total"],
+        "rows_used": source["rows_used"], "rows_duplicate": source["rows_duplicate"],
+        "rows_conflicting": source["rows_conflicting"],
+        "rows_superseded": source["rows_superseded"],
+        "rows_quarantined": source["rows_quarantined"],
         "method": "sha256 over the sorted sha256 of every distinct ledger line; surfaces are "
                   "sorted, rounded to 6 decimals and free of wall-clock time",
     }]), "what the surfaces were computed from")

@@ -1,0 +1,173 @@
+"""The comparison surfaces, all from the cells (analysis/sql/cells.sql): model rankings,
+power levels, Pareto points, task rankings, model x task x power rows, per-experiment
+analyses and paired model differences (docs/surfaces.md)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from jarri.analysis.balanced import Aggregate, aggregate
+from jarri.analysis.intervals import paired
+from jarri.surfaces import pareto
+from jarri.surfaces.relative import add_vs_best
+
+Cell = dict[str, Any]
+Key = Callable[[Cell], tuple[Any, ...]]
+
+_DESCRIBE_CELL = ("experiment_id", "task_id", "task_family", "task_name", "task_base",
+                  "task_version", "gpu_name", "power_requests", "power_percent_of_default",
+                  "backends", "energy_methods")
+
+
+def _group(cells: Iterable[Cell], key: Key) -> dict[tuple[Any, ...], list[Cell]]:
+    out: dict[tuple[Any, ...], list[Cell]] = defaultdict(list)
+    for c in cells:
+        out[key(c)].append(c)
+    return out
+
+
+def _sort_key(k: tuple[Any, ...]) -> tuple[Any, ...]:
+    # None sorts first (power level "not set"), as in SQL's NULLS FIRST
+    return tuple((0, "") if v is None else (1, v) for v in k)
+
+
+def _union(cells: Sequence[Cell], field: str) -> list[Any] | None:
+    vals = sorted({v for c in cells for v in (c.get(field) or [])})
+    return vals or None
+
+
+def _config_fields(cells: Sequence[Cell]) -> dict[str, Any]:
+    pct = [c["power_percent_of_default"] for c in cells
+           if c.get("power_percent_of_default") is not None]
+    return {"gpu_name": min((c["gpu_name"] for c in cells if c.get("gpu_name")), default=None),
+            "power_requests": _union(cells, "power_requests"),
+            "power_percent_of_default": max(pct) if pct else None,
+            "backends": _union(cells, "backends") or [],
+            "energy_methods": _union(cells, "energy_methods") or []}
+
+
+@dataclass
+class Comparisons:
+    compared: list[str]          # the compared task set (common tasks, or all if none)
+    common: bool                 # whether it is the common task set
+    tasks_total: int
+    models: list[dict[str, Any]]
+    model_means: dict[str, Aggregate]
+    model_tdp: list[dict[str, Any]]
+    pareto: list[dict[str, Any]]
+    tasks: list[dict[str, Any]]
+    model_task_tdp: list[dict[str, Any]]
+    experiments: dict[str, list[dict[str, Any]]]
+    pairs: list[dict[str, Any]]
+
+
+def _common(cells: Sequence[Cell]) -> list[str]:
+    """Tasks every model with graded runs has graded runs of."""
+    graded: dict[str, set[str]] = defaultdict(set)
+    for c in cells:
+        if c["n_score"] > 0:
+            graded[c["model"]].add(c["task_key"])
+    if not graded:
+        return []
+    return sorted(set.intersection(*graded.values()))
+
+
+def build(cells: list[Cell]) -> Comparisons:
+    all_tasks = sorted({c["task_key"] for c in cells})
+    common = _common(cells)
+    compared = common or all_tasks
+    by_model = _group(cells, lambda c: (c["model"],))
+
+    models, model_means = [], {}
+    for (model,), cs in sorted(by_model.items()):
+        agg = aggregate(cs, compared, interval_key=f"model|{model}")
+        tasks_run = len({c["task_key"] for c in cs})
+        models.append({"model": model, **agg.row, "tasks_run": tasks_run,
+                       "tasks_total": len(all_tasks),
+                       "task_coverage": round(tasks_run / len(all_tasks), 6),
+                       "slice": "common_task_set" if common
+                       else "all_tasks (no task common to all models)",
+                       "backends": _union(cs, "backends") or [],
+                       "energy_methods": _union(cs, "energy_methods") or []})
+        model_means[model] = agg
+    add_vs_best(models)
+
+    # model x GPU x applied watts on the compared set: power levels and global Pareto points
+    configs = _group(cells, lambda c: (c["model"], c["gpu_key"], c["power_applied_w"]))
+    model_tdp = []
+    for (model, gpu, watts), cs in sorted(configs.items(), key=lambda kv: _sort_key(kv[0])):
+        agg = aggregate(cs, compared, interval_key=f"config|{model}|{gpu}|{watts}")
+        model_tdp.append({"model": model, "gpu_key": gpu, "power_applied_w": watts,
+                          **_config_fields(cs), **agg.row})
+    for (_, _), rows in sorted(_group(model_tdp, lambda r: (r["model"], r["gpu_key"])).items()):
+        add_vs_best(rows)  # a power level is the best of its model on its own GPU only
+    points = [{k: r[k] for k in r if k not in ("output_token_waste", "score_per_wh_vs_best")}
+              for r in model_tdp]
+    fronts = [{"scope": "global", "task_key": None, "points": pareto.mark(points)}]
+
+    # per cell (one task): model x task x GPU x watts, task rankings, per-task Pareto points
+    cell_rows = []
+    for c in cells:
+        agg = aggregate([c])
+        cell_rows.append({"model": c["model"], "task_key": c["task_key"],
+                          "gpu_key": c["gpu_key"], "power_applied_w": c["power_applied_w"],
+                          **{k: c.get(k) for k in _DESCRIBE_CELL}, **agg.row})
+    tasks = []
+    for (task_key,), cs in sorted(_group(cell_rows, lambda r: (r["task_key"],)).items()):
+        ranked = sorted(cs, key=lambda c: (
+            not c["comparable"], -(c["avg_score_percent"] or 0),
+            c["avg_energy_j"] if c["avg_energy_j"] is not None else float("inf"),
+            c["avg_output_tokens"] if c["avg_output_tokens"] is not None else float("inf"),
+            c["model"], c["gpu_key"], _sort_key((c["power_applied_w"],))))
+        ranked = [dict(c) for c in ranked]
+        add_vs_best(ranked)
+        for i, c in enumerate(ranked, start=1):
+            c["rank"] = i
+        first = cs[0]
+        tasks.append({"task_key": task_key, "experiment_id": first["experiment_id"],
+                      "task_id": first["task_id"], "task_family": first["task_family"],
+                      "task_name": first["task_name"], "task_version": first["task_version"],
+                      "models": len({c["model"] for c in cs}), "configurations": ranked})
+        fronts.append({"scope": "task", "task_key": task_key, "points": pareto.mark(
+            [{k: c[k] for k in c if k not in ("output_token_waste", "score_per_wh_vs_best",
+                                               "rank")} for c in ranked])})
+    task_totals = {}
+    for (task_key,), cs in _group(cells, lambda c: (c["task_key"],)).items():
+        task_totals[task_key] = aggregate(cs).row
+    for t in tasks:
+        t.update({k: v for k, v in task_totals[t["task_key"]].items()
+                  if k not in ("comparable", "not_comparable_because")})
+
+    # per experiment: the tasks of the experiment every model of it has graded runs of
+    experiments: dict[str, list[dict[str, Any]]] = {}
+    for (eid,), ecs in sorted(_group(cells, lambda c: (c["experiment_id"] or "",)).items()):
+        e_common = _common(ecs) or sorted({c["task_key"] for c in ecs})
+        rows = []
+        for (model,), cs in sorted(_group(ecs, lambda c: (c["model"],)).items()):
+            agg = aggregate(cs, e_common, interval_key=f"experiment|{eid}|{model}")
+            rows.append({"experiment_id": eid, "model": model,
+                         "tasks_run": len({c["task_key"] for c in cs}), **agg.row})
+        add_vs_best(rows)
+        experiments[eid] = rows
+
+    pairs = []
+    names = [m["model"] for m in models]
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            ma, mb = model_means[a], model_means[b]
+            shared = sorted(set(ma.means) & set(mb.means) & set(compared))
+            ra, rb = ma.row, mb.row
+            same_energy = ra["energy_class"] == rb["energy_class"]
+            diffs = [d for d in paired(ma.means, mb.means, shared, f"pair|{a}|{b}", ra, rb)
+                     if same_energy or "energy" not in d["metric"]]
+            pairs.append({"model_a": a, "model_b": b, "tasks": len(shared),
+                          "energy_class": ra["energy_class"] if same_energy else None,
+                          "differences": diffs})
+
+    return Comparisons(compared=compared, common=bool(common), tasks_total=len(all_tasks),
+                       models=models, model_means=model_means, model_tdp=model_tdp,
+                       pareto=fronts, tasks=tasks, model_task_tdp=cell_rows,
+                       experiments=experiments, pairs=pairs)
