@@ -14,7 +14,7 @@ policy and run 5's is invalid, so B has no valid energy at all.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jarri.ledger.identity import run_id, run_key
@@ -29,11 +29,11 @@ def rec(n: int, model: str, task: str, gpu: str, power: str | None, *, score: fl
         energy_j: float | None, confidence: str, out: int | None, prompt: int | None,
         eval_s: float | None, wall_s: float, residency: str = "full_gpu",
         **over: Any) -> RunRecord:
-    applied = {"80": 200.0, "144w": 144.0, None: None}[power]
+    applied = {"80": 200.0, "60": 150.0, "144w": 144.0, None: None}[power]
     key = run_key(sweep_id="hand", experiment_id="e1", task_id=task, prompt_sha256="p" * 64,
                   model=model, model_digest=None, backend="ollama", options=OPTIONS,
                   power_limit_request=power, repeat_index=n)
-    t = datetime(2026, 11, 1, 12, 0, n, tzinfo=UTC)
+    t = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC) + timedelta(seconds=n)
     uuid, name = GPU[gpu]
     data: dict[str, Any] = dict(
         run_id=run_id(key, 1), run_key=key, sweep_id="hand", started_at=t, finished_at=t,

@@ -216,6 +216,8 @@ def formulas() -> dict[str, Any]:
     return {
         "quantities": [q.name for q in QUANTITIES],
         "energy_quantities": [q.name for q in QUANTITIES if q.per_class],
+        "some_tasks": [q.name for q in QUANTITIES if q.some_tasks],
+        "correctness_quantity": "score",
         "energy_classes": list(CLASSES),
         "metrics": {m.name: {"num": m.num, "den": m.den, "factor": m.factor,
                              "better": m.better, "unit": m.unit} for m in METRICS},
