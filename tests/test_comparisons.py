@@ -168,6 +168,8 @@ def test_versions_are_kept_apart_unless_pooled(tmp_path: Path) -> None:
     assert [(v["task_version"], v["runs"]) for v in versions] == [
         ("r1.exact@1.pppppppp", 1), ("r1.exact@2.pppppppp", 1)]
     assert result.tasks == 3
+    reg = one(rows(data, "duckdb_task_registry.json"), task_key="e1/x")
+    assert [v["task_key"] for v in reg["versions"]] == keys[:2] and reg["runs"] == 2
     data, result = build(tmp_path / "pooled", recs, pool_versions=True)
     keys = sorted(r["task_key"] for r in rows(data, "duckdb_model_task_tdp.json"))
     assert keys == ["e1/x", "e1/y"] and result.tasks == 2
@@ -332,3 +334,25 @@ def test_a_configuration_covering_fewer_tasks_is_never_on_a_frontier(
     cheap = one(global_points(data), model="A", power_applied_w=150.0)
     assert cheap["coverage"] < 1 and not cheap["comparable"]
     assert not cheap["on_energy_frontier"] and not cheap["on_token_frontier"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_the_all_cells_path_equals_the_general_one(data: st.DataObject) -> None:
+    """balanced.per_cell (vectorised) gives each cell exactly aggregate()'s row."""
+    from jarri.analysis.balanced import STEMS, Cells, aggregate, per_cell
+
+    rows_in = []
+    for i in range(data.draw(st.integers(1, 6))):
+        row: dict[str, Any] = {"model": "m", "task_key": f"t{i}", "gpu_key": "g",
+                               "power_applied_w": None,
+                               "runs": data.draw(st.integers(1, 9)),
+                               "ungraded": data.draw(st.integers(0, 2))}
+        for stem in STEMS:
+            n = data.draw(st.integers(0, 3))
+            row[f"n_{stem}"] = n
+            row[f"s_{stem}"] = data.draw(st.integers(-5, 10**8)) if n else 0
+        rows_in.append(row)
+    cells = Cells.from_rows(rows_in)
+    for i, row in enumerate(per_cell(cells)):
+        assert row == aggregate(cells, [i]).row

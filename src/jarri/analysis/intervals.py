@@ -7,8 +7,9 @@ together). Every metric of a row is computed from the same resampled task sets, 
 difference resamples the same tasks for both rows. Seeds come from the row's key, so a
 rebuild gives the same intervals byte for byte whatever the order or thread count.
 
-numpy does the resampling directly: the same index matrix serves every metric of a row (and
-both sides of a pair), which is what makes a few hundred rows cost milliseconds.
+numpy does the resampling directly: one matrix of draw counts serves every metric of a row
+(and both sides of a pair), so a resample is one matrix product, and a few hundred rows
+cost milliseconds.
 """
 
 from __future__ import annotations
@@ -31,37 +32,40 @@ PAIRED = ("avg_score_percent", "success_rate", "avg_energy_j", "energy_per_succe
 Means = Mapping[str, Mapping[str, float | None]]   # task -> quantity -> per-task mean
 
 
-def _rng(key: str) -> np.random.Generator:
+def _weights(key: str, tasks: int) -> np.ndarray:
+    """(RESAMPLES, tasks): how often each task is drawn in each resample of ``tasks`` draws
+    with replacement."""
     seed = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
-    return np.random.default_rng(seed)
+    draws = np.random.default_rng(seed).integers(0, tasks, size=(RESAMPLES, tasks))
+    flat = draws + tasks * np.arange(RESAMPLES)[:, None]
+    return np.bincount(flat.ravel(), minlength=RESAMPLES * tasks).reshape(
+        RESAMPLES, tasks).astype(float)
 
 
-def _indexes(key: str, tasks: int) -> np.ndarray:
-    return _rng(key).integers(0, tasks, size=(RESAMPLES, tasks))
+def _resampled_means(means: Means, tasks: Sequence[str], w: np.ndarray
+                     ) -> dict[str, np.ndarray]:
+    """quantity -> its balanced mean in every resample (quantities defined on every task)."""
+    names = sorted({q for t in tasks for q in means[t]})
+    cols = [q for q in names if all(means[t].get(q) is not None for t in tasks)]
+    if not cols:
+        return {}
+    m = np.array([[means[t][q] for q in cols] for t in tasks], dtype=float)
+    r = w @ m / len(tasks)
+    return {q: r[:, j] for j, q in enumerate(cols)}
 
 
-def _column(means: Means, tasks: Sequence[str], q: str) -> np.ndarray | None:
-    vals = [means[t].get(q) for t in tasks]
-    if any(v is None for v in vals):
-        return None
-    return np.asarray(vals, dtype=float)
-
-
-def _resampled(means: Means, tasks: Sequence[str], m: Metric, idx: np.ndarray
-               ) -> np.ndarray | None:
+def _metric(res: Mapping[str, np.ndarray], m: Metric) -> np.ndarray | None:
     """The metric on every resampled task set (non-finite where a divisor is 0)."""
-    num = _column(means, tasks, m.num)
+    num = res.get(m.num)
     if num is None:
         return None
-    n = num[idx].mean(axis=1)
     if m.den is None:
-        return np.asarray(m.factor * n)
-    den = _column(means, tasks, m.den)
+        return np.asarray(m.factor * num)
+    den = res.get(m.den)
     if den is None:
         return None
-    d = den[idx].mean(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(m.factor * n / d)
+        return np.asarray(m.factor * num / den)
 
 
 def _bounds(vals: np.ndarray) -> list[float | None]:
@@ -74,10 +78,10 @@ def _bounds(vals: np.ndarray) -> list[float | None]:
 def row_intervals(means: Means, key: str) -> dict[str, list[float | None]]:
     """metric -> [low, high] for the interval metrics defined on the row."""
     tasks = sorted(means)
-    idx = _indexes(key, len(tasks))
+    res = _resampled_means(means, tasks, _weights(key, len(tasks)))
     out: dict[str, list[float | None]] = {}
     for m in INTERVAL_METRICS:
-        vals = _resampled(means, tasks, m, idx)
+        vals = _metric(res, m)
         if vals is not None:
             out[m.name] = _bounds(vals)
     return out
@@ -90,11 +94,12 @@ def paired(a: Means, b: Means, tasks: Sequence[str], key: str,
     tasks = sorted(tasks)
     if len(tasks) < 2:
         return []
-    idx = _indexes(key, len(tasks))
+    w = _weights(key, len(tasks))
+    ra, rb = _resampled_means(a, tasks, w), _resampled_means(b, tasks, w)
     out = []
     for name in PAIRED:
         m = next(x for x in METRICS if x.name == name)
-        va, vb = _resampled(a, tasks, m, idx), _resampled(b, tasks, m, idx)
+        va, vb = _metric(ra, m), _metric(rb, m)
         pa, pb = point_a.get(name), point_b.get(name)
         if va is None or vb is None or pa is None or pb is None:
             continue

@@ -16,8 +16,7 @@ intervals (analysis/intervals.py).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -184,21 +183,8 @@ def cell_sums_sql() -> str:
     return ",\n  ".join(parts)
 
 
-# --- evaluating the formulas (the Python side; ui/metrics.js evaluates ``formulas()``) ---
-
-def balanced_means(per_task: Sequence[Mapping[str, tuple[float, int]]]) -> dict[str, float | None]:
-    """B(q) for every quantity, over the given tasks (each task: q -> (sum in unit, runs)).
-    Null unless every task has at least one run the quantity is defined on: a mean over a
-    subset of the tasks would not compare with a row that covers them all (format, graded
-    on some tasks only, is the mean over the tasks that grade it)."""
-    out: dict[str, float | None] = {}
-    for name in sorted({k for t in per_task for k in t}):
-        pairs = [t.get(name, (0.0, 0)) for t in per_task]
-        means = [s / n for s, n in pairs if n > 0]
-        complete = len(means) == len(pairs) or (name in Q and Q[name].some_tasks)
-        out[name] = math.fsum(means) / len(means) if means and complete else None
-    return out
-
+# --- evaluating the formulas (balanced means: analysis/balanced.py; the UI evaluates
+# ``formulas()`` in ui/metrics.js) ---
 
 def evaluate(b: Mapping[str, float | None]) -> dict[str, float | None]:
     """Every metric from balanced means (null where an input is null or a divisor is 0)."""

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jarri.analysis.balanced import Aggregate, aggregate
+from jarri.analysis.balanced import Aggregate, Cells, aggregate, per_cell
 from jarri.analysis.intervals import paired
 from jarri.surfaces import pareto
 from jarri.surfaces.relative import add_vs_best
@@ -26,6 +26,14 @@ def _group(cells: Iterable[Cell], key: Key) -> dict[tuple[Any, ...], list[Cell]]
     out: dict[tuple[Any, ...], list[Cell]] = defaultdict(list)
     for c in cells:
         out[key(c)].append(c)
+    return out
+
+
+def _groups(info: list[Cell], key: Key) -> dict[tuple[Any, ...], list[int]]:
+    """Cell indexes per key."""
+    out: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for i, c in enumerate(info):
+        out[key(c)].append(i)
     return out
 
 
@@ -68,22 +76,26 @@ def _common(cells: Sequence[Cell]) -> list[str]:
     """Tasks every model with graded runs has graded runs of."""
     graded: dict[str, set[str]] = defaultdict(set)
     for c in cells:
-        if c["n_score"] > 0:
+        if c["graded"] > 0:
             graded[c["model"]].add(c["task_key"])
     if not graded:
         return []
     return sorted(set.intersection(*graded.values()))
 
 
-def build(cells: list[Cell]) -> Comparisons:
-    all_tasks = sorted({c["task_key"] for c in cells})
-    common = _common(cells)
+def build(rows: list[Cell]) -> Comparisons:
+    cells = Cells.from_rows(rows)
+    info = cells.info
+    for c, r in zip(info, rows, strict=True):
+        c["graded"] = r["n_score"]
+    all_tasks = cells.tasks
+    common = _common(info)
     compared = common or all_tasks
-    by_model = _group(cells, lambda c: (c["model"],))
 
     models, model_means = [], {}
-    for (model,), cs in sorted(by_model.items()):
-        agg = aggregate(cs, compared, interval_key=f"model|{model}")
+    for (model,), ix in sorted(_groups(info, lambda c: (c["model"],)).items()):
+        cs = [info[i] for i in ix]
+        agg = aggregate(cells, ix, compared, interval_key=f"model|{model}")
         tasks_run = len({c["task_key"] for c in cs})
         models.append({"model": model, **agg.row, "tasks_run": tasks_run,
                        "tasks_total": len(all_tasks),
@@ -96,27 +108,28 @@ def build(cells: list[Cell]) -> Comparisons:
     add_vs_best(models)
 
     # model x GPU x applied watts on the compared set: power levels and global Pareto points
-    configs = _group(cells, lambda c: (c["model"], c["gpu_key"], c["power_applied_w"]))
+    configs = _groups(info, lambda c: (c["model"], c["gpu_key"], c["power_applied_w"]))
     model_tdp = []
-    for (model, gpu, watts), cs in sorted(configs.items(), key=lambda kv: _sort_key(kv[0])):
-        agg = aggregate(cs, compared, interval_key=f"config|{model}|{gpu}|{watts}")
+    for (model, gpu, watts), ix in sorted(configs.items(), key=lambda kv: _sort_key(kv[0])):
+        agg = aggregate(cells, ix, compared, interval_key=f"config|{model}|{gpu}|{watts}")
         model_tdp.append({"model": model, "gpu_key": gpu, "power_applied_w": watts,
-                          **_config_fields(cs), **agg.row})
-    for (_, _), rows in sorted(_group(model_tdp, lambda r: (r["model"], r["gpu_key"])).items()):
-        add_vs_best(rows)  # a power level is the best of its model on its own GPU only
+                          **_config_fields([info[i] for i in ix]), **agg.row})
+    for (_, _), group in sorted(_group(model_tdp, lambda r: (r["model"], r["gpu_key"])).items()):
+        add_vs_best(group)  # a power level is the best of its model on its own GPU only
     points = [{k: r[k] for k in r if k not in ("output_token_waste", "score_per_wh_vs_best")}
               for r in model_tdp]
     fronts = [{"scope": "global", "task_key": None, "points": pareto.mark(points)}]
 
     # per cell (one task): model x task x GPU x watts, task rankings, per-task Pareto points
     cell_rows = []
-    for c in cells:
-        agg = aggregate([c])
+    for c, row in zip(info, per_cell(cells), strict=True):
         cell_rows.append({"model": c["model"], "task_key": c["task_key"],
                           "gpu_key": c["gpu_key"], "power_applied_w": c["power_applied_w"],
-                          **{k: c.get(k) for k in _DESCRIBE_CELL}, **agg.row})
+                          **{k: c.get(k) for k in _DESCRIBE_CELL}, **row})
     tasks = []
-    for (task_key,), cs in sorted(_group(cell_rows, lambda r: (r["task_key"],)).items()):
+    task_groups = _groups(info, lambda c: (c["task_key"],))
+    for (task_key,), ix in sorted(task_groups.items()):
+        cs = [cell_rows[i] for i in ix]
         ranked = sorted(cs, key=lambda c: (
             not c["comparable"], -(c["avg_score_percent"] or 0),
             c["avg_energy_j"] if c["avg_energy_j"] is not None else float("inf"),
@@ -127,31 +140,31 @@ def build(cells: list[Cell]) -> Comparisons:
         for i, c in enumerate(ranked, start=1):
             c["rank"] = i
         first = cs[0]
+        total = aggregate(cells, ix).row
         tasks.append({"task_key": task_key, "experiment_id": first["experiment_id"],
                       "task_id": first["task_id"], "task_family": first["task_family"],
                       "task_name": first["task_name"], "task_version": first["task_version"],
-                      "models": len({c["model"] for c in cs}), "configurations": ranked})
+                      "models": len({c["model"] for c in cs}),
+                      **{k: v for k, v in total.items()
+                         if k not in ("comparable", "not_comparable_because")},
+                      "configurations": ranked})
         fronts.append({"scope": "task", "task_key": task_key, "points": pareto.mark(
             [{k: c[k] for k in c if k not in ("output_token_waste", "score_per_wh_vs_best",
                                                "rank")} for c in ranked])})
-    task_totals = {}
-    for (task_key,), cs in _group(cells, lambda c: (c["task_key"],)).items():
-        task_totals[task_key] = aggregate(cs).row
-    for t in tasks:
-        t.update({k: v for k, v in task_totals[t["task_key"]].items()
-                  if k not in ("comparable", "not_comparable_because")})
 
     # per experiment: the tasks of the experiment every model of it has graded runs of
     experiments: dict[str, list[dict[str, Any]]] = {}
-    for (eid,), ecs in sorted(_group(cells, lambda c: (c["experiment_id"] or "",)).items()):
+    for (eid,), eix in sorted(_groups(info, lambda c: (c["experiment_id"] or "",)).items()):
+        ecs = [info[i] for i in eix]
         e_common = _common(ecs) or sorted({c["task_key"] for c in ecs})
-        rows = []
-        for (model,), cs in sorted(_group(ecs, lambda c: (c["model"],)).items()):
-            agg = aggregate(cs, e_common, interval_key=f"experiment|{eid}|{model}")
-            rows.append({"experiment_id": eid, "model": model,
-                         "tasks_run": len({c["task_key"] for c in cs}), **agg.row})
-        add_vs_best(rows)
-        experiments[eid] = rows
+        rows_e = []
+        for (model,), ix in sorted(_groups(ecs, lambda c: (c["model"],)).items()):
+            agg = aggregate(cells, [eix[i] for i in ix], e_common,
+                            interval_key=f"experiment|{eid}|{model}")
+            rows_e.append({"experiment_id": eid, "model": model,
+                           "tasks_run": len({ecs[i]["task_key"] for i in ix}), **agg.row})
+        add_vs_best(rows_e)
+        experiments[eid] = rows_e
 
     pairs = []
     names = [m["model"] for m in models]

@@ -76,6 +76,10 @@ def task_rows(experiments: list[tuple[Experiment, str]],
                          "evaluator": seen["evaluator"], "checks": [],
                          "prompt_sha256": seen["prompt_sha256"], "prompt_preview": None}
     for key, row in rows.items():
-        row["runs"] = run_counts.get(key, {}).get("runs", 0)
+        seen = run_counts.get(key, {})
+        row["runs"] = seen.get("runs", 0)
         row["has_runs"] = row["runs"] > 0
+        # every version that ran, and the key its runs are compared under (one key per
+        # version when several ran, unless the rebuild pooled them)
+        row["versions"] = list(seen.get("version_keys") or [])
     return [rows[k] for k in sorted(rows)]
