@@ -15,8 +15,8 @@ from tests.ui.conftest import Served, after_render, build_workspace, open_page, 
 from conftest import FIXTURES, SHARED_UPSTREAM, run_jarri
 from handledger import hand_records, rec
 
-PANELS = ["overview", "models", "model-detail", "task-registry", "task-ranking", "model-task",
-          "model-power", "drilldown", "failures", "pareto", "raw"]
+PANELS = ["overview", "models", "model-detail", "model-pairs", "task-registry", "task-ranking",
+          "model-task", "model-power", "drilldown", "failures", "pareto", "raw"]
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +39,12 @@ def surface(served: Served, name: str) -> dict[str, Any]:
 
 
 def cells(page: Page, table: str, key: str) -> dict[str, str]:
-    """{row key: cell text} for one column of a table."""
+    """{row key: cell text} for one column of a table (the value alone, without the interval
+    shown next to it)."""
     out = {}
     for row in page.query_selector_all(f"#{table} tbody tr"):
-        cell = row.query_selector(f"td[data-key='{key}']")
+        cell = row.query_selector(f"td[data-key='{key}'] span.v") \
+            or row.query_selector(f"td[data-key='{key}']")
         out[row.get_attribute("data-row") or ""] = cell.inner_text() if cell else ""
     return out
 
@@ -93,19 +95,31 @@ def test_sorting(browser: Browser, real: Served) -> None:
 
 
 def test_vs_best_visible_changes_when_the_best_row_is_filtered_out(browser: Browser,
-                                                                   real: Served) -> None:
-    page, _ = open_page(browser, real.url)
-    waste = cells(page, "model-table", "output_token_waste")
-    best = [m for m, v in waste.items() if v == "1.00×"]
-    assert len(best) == 1
-    others = [m for m in waste if m not in best]
-    # hide the best row with a model filter (a substring) that matches some other model
-    page.fill("#f-model", others[0])
-    after_render(page, lambda: page.dispatch_event("#f-model", "change"))
-    after = cells(page, "model-table", "output_token_waste")
-    assert best[0] not in after and others[0] in after
-    new_best = [m for m, v in after.items() if v == "1.00×"]
-    assert len(new_best) == 1 and waste[new_best[0]] != "1.00×"  # the ratio was recomputed
+                                                                   tmp_path: Path) -> None:
+    # four models on the same two tasks with different output lengths; zeta-x is the
+    # shortest but passes nothing, so it is never the best
+    records, n = [], 0
+    for model, out, score in [("alpha", 40, 100), ("beta-x", 60, 100), ("gamma-x", 90, 100),
+                              ("zeta-x", 5, 0)]:
+        for task in ["t1", "t2"]:
+            n += 1
+            records.append(rec(n, model, task, "G1", "80", score=score, energy_j=10,
+                               confidence="high", out=out, prompt=5, eval_s=1.0, wall_s=1.0))
+    ws = build_workspace(tmp_path, ledgers={
+        "benchmarks/e1/llm_benchmark_runs.jsonl": b"".join(r.to_line() for r in records)})
+    served = Served(ws)
+    try:
+        page, problems = open_page(browser, served.url)
+        waste = cells(page, "model-table", "output_token_waste")
+        assert waste == {"alpha": "1.00×", "beta-x": "1.50×", "gamma-x": "2.25×", "zeta-x": "–"}
+        assert cells(page, "model-table", "comparable")["zeta-x"] == "✗ no"
+        page.fill("#f-model", "-x")  # hides alpha, the best
+        after_render(page, lambda: page.dispatch_event("#f-model", "change"))
+        after = cells(page, "model-table", "output_token_waste")
+        assert after == {"beta-x": "1.00×", "gamma-x": "1.50×", "zeta-x": "–"}
+        assert problems == []
+    finally:
+        served.close()
 
 
 def test_selection_and_url_state_survive_reload(browser: Browser, real: Served) -> None:
@@ -131,16 +145,21 @@ def test_task_drilldown_shows_answer_text(browser: Browser, real: Served) -> Non
 
 
 def test_power_levels_and_pareto(browser: Browser, real: Served) -> None:
-    page, _ = open_page(browser, real.url + "#model=A&task=e1%2Ft1")
+    # the hand-written experiment alone: A and B share t1, so t1 is the compared set
+    page, _ = open_page(browser, real.url + "#model=A&task=e1%2Ft1&tq=e1%2F")
     rows = page.query_selector_all("#power-table tbody tr")
     assert len(rows) == 2  # 144 W and 200 W on GPU-1111
     assert page.query_selector("#power-chart-wh polyline") is not None
-    assert "Best score per Wh" in page.inner_text("section#model-power")
+    text = page.inner_text("section#model-power")
+    # 144 W passed nothing on t1 (score 50 is below the pass mark): only 200 W can be best
+    assert "Best score per Wh among the comparable levels of each GPU: 200 W on Card One" in text
+    vs = cells(page, "power-table", "score_per_wh_vs_best")
+    assert sorted(vs.values()) == ["1.00×", "–"]
     after_render(page, lambda: page.select_option("#pareto-scope", "e1/t2"))
     table = page.inner_text("#pareto-table")
-    assert "yes (score 0)" in table  # A's failed t2 run is degenerate
+    assert "yes (passes nothing)" in table  # A's failed t2 run is degenerate
     after_render(page, lambda: page.check("#hide-degenerate"))
-    assert "yes (score 0)" not in (page.inner_text("section#pareto"))
+    assert "yes (passes nothing)" not in (page.inner_text("section#pareto"))
 
 
 def test_failure_surface_links_to_a_run(browser: Browser, real: Served) -> None:

@@ -203,6 +203,7 @@ def formulas() -> dict[str, Any]:
         "quantities": [q.name for q in QUANTITIES],
         "energy_quantities": [q.name for q in QUANTITIES if q.per_class],
         "some_tasks": [q.name for q in QUANTITIES if q.some_tasks],
+        "scales": {q.name: q.scale for q in QUANTITIES},
         "correctness_quantity": "score",
         "energy_classes": list(CLASSES),
         "metrics": {m.name: {"num": m.num, "den": m.den, "factor": m.factor,

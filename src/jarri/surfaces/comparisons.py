@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jarri.analysis.balanced import Aggregate, Cells, aggregate, per_cell
+from jarri.analysis.balanced import STEMS, Aggregate, Cells, aggregate, per_cell
 from jarri.analysis.intervals import paired
 from jarri.surfaces import pareto
 from jarri.surfaces.relative import add_vs_best
@@ -72,6 +72,14 @@ class Comparisons:
     pairs: list[dict[str, Any]]
 
 
+def _integer_sums(raw: Cell) -> dict[str, list[int]]:
+    """The cell's exact integer sums, {stem: [sum, count]} where count > 0, energy per class
+    (a cell can hold runs of several classes): the UI aggregates any filtered set of cells
+    from these with the rebuild's own arithmetic (ui/metrics.js)."""
+    return {stem: [int(raw[f"s_{stem}"]), int(raw[f"n_{stem}"])] for stem in STEMS
+            if raw[f"n_{stem}"] > 0}
+
+
 def _common(cells: Sequence[Cell]) -> list[str]:
     """Tasks every model with graded runs has graded runs of."""
     graded: dict[str, set[str]] = defaultdict(set)
@@ -122,10 +130,11 @@ def build(rows: list[Cell]) -> Comparisons:
 
     # per cell (one task): model x task x GPU x watts, task rankings, per-task Pareto points
     cell_rows = []
-    for c, row in zip(info, per_cell(cells), strict=True):
+    for c, row, raw in zip(info, per_cell(cells), rows, strict=True):
         cell_rows.append({"model": c["model"], "task_key": c["task_key"],
                           "gpu_key": c["gpu_key"], "power_applied_w": c["power_applied_w"],
-                          **{k: c.get(k) for k in _DESCRIBE_CELL}, **row})
+                          **{k: c.get(k) for k in _DESCRIBE_CELL}, **row,
+                          "sums": _integer_sums(raw)})
     tasks = []
     task_groups = _groups(info, lambda c: (c["task_key"],))
     for (task_key,), ix in sorted(task_groups.items()):

@@ -10,6 +10,8 @@ import { power } from "./panels/power.js";
 import { drilldown } from "./panels/drilldown.js";
 import { failures } from "./panels/failures.js";
 import { pareto } from "./panels/pareto.js";
+import { pairs } from "./panels/pairs.js";
+import { comparedTasks } from "./metrics.js";
 import { raw } from "./panels/raw.js";
 
 const main = document.getElementById("main");
@@ -50,13 +52,19 @@ function render(d, st) {
   const tdpRows = d["duckdb_model_task_tdp.json"].rows.filter((r) => filt.model(r.model)
     && filt.task(r.task_key, r.task_family, family.get(r.task_key)?.title) && filt.gpu(r.gpu_key)
     && filt.power(r.power_applied_w));
+  // The formulas every panel evaluates (analysis/metrics.py), and the compared task set of
+  // the visible rows: the tasks every visible model has graded runs of (all if none).
+  const formulas = d["duckdb_model_task_tdp.json"].formulas;
+  const compared = comparedTasks(tdpRows, formulas);
+  const filtered = Boolean(st.q || st.tq || st.family || st.gpu || st.power);
   const ctx = { d, st, set: state.update, defs: d["duckdb_model_rankings.json"].definitions, filt,
-    tdpRows, registry: reg, model: st.model, task: st.task };
+    tdpRows, registry: reg, model: st.model, task: st.task, formulas, compared, filtered };
   filterBar(d, st, reg);
   const rows = modelRows(ctx);
   const scrollY = window.scrollY;
-  main.replaceChildren(overview(ctx), comparison(ctx, rows), detail(ctx, rows), registry(ctx),
-    ranking(ctx), modelTask(ctx), power(ctx), drilldown(ctx), failures(ctx), pareto(ctx), raw(ctx));
+  main.replaceChildren(overview(ctx), comparison(ctx, rows), detail(ctx, rows), pairs(ctx),
+    registry(ctx), ranking(ctx), modelTask(ctx), power(ctx), drilldown(ctx), failures(ctx),
+    pareto(ctx), raw(ctx));
   window.scrollTo(0, scrollY);
   document.body.dataset.ready = "1";
   document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
@@ -73,6 +81,11 @@ async function start() {
   }
   if (!d["duckdb_model_rankings.json"].rows.length && !d["duckdb_model_task_tdp.json"].rows.length) {
     main.replaceChildren(empty("The ledgers hold no usable runs yet. Run a sweep (bash ./run_me.sh --models gemma3:270m), then 'jarri rebuild'."));
+    document.body.dataset.ready = "1";
+    return;
+  }
+  if (!d["duckdb_model_task_tdp.json"].formulas) {
+    main.replaceChildren(empty("These surfaces come from an older rebuild (no formulas): run 'jarri rebuild' again, then reload."));
     document.body.dataset.ready = "1";
     return;
   }

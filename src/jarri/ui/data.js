@@ -16,6 +16,9 @@ export async function loadCore() {
     "duckdb_model_task_tdp.json", "duckdb_model_tdp.json", "duckdb_pareto_frontiers.json",
     "duckdb_task_registry.json", "duckdb_failure_surfaces.json", "failures/by_model_task_tdp.json",
     "registries/gpus.json", "registries/models.json", "verification/quarantine.json"];
+  // optional: an older rebuild has no paired differences (the panel says so)
+  const optional = ["comparisons/model_pairs.json"];
   const files = await Promise.all(names.map(load));
-  return Object.fromEntries(names.map((n, i) => [n, files[i]]));
+  const extra = await Promise.all(optional.map((n) => load(n).catch(() => null)));
+  return Object.fromEntries([...names, ...optional].map((n, i) => [n, i < names.length ? files[i] : extra[i - names.length]]));
 }

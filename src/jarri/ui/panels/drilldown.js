@@ -1,6 +1,5 @@
 import { h, section, empty } from "../dom.js";
 import { metric, num, watts, seconds } from "../format.js";
-import { aggregate } from "../metrics.js";
 import { load } from "../data.js";
 
 // The selected model x task, per power level, then every run (pages fetched on demand).
@@ -12,7 +11,8 @@ export function drilldown(ctx) {
   }
   box.querySelector("h2").textContent = `Task drilldown: ${ctx.model} × ${ctx.task}`;
   const rs = ctx.tdpRows.filter((r) => r.model === ctx.model && r.task_key === ctx.task);
-  const levels = rs.map((r) => ({ ...r, ...aggregate([r]) }));
+  // one row per cell: the rebuild computed its metrics (duckdb_model_task_tdp.json)
+  const levels = rs;
   box.append(h("ul", { class: "levels" }, levels.map((r) => h("li", {},
     `${watts(r.power_applied_w)} on ${r.gpu_name || "no GPU"}: ${num(r.runs)} run(s), `,
     `avg score ${metric("avg_score_percent", r.avg_score_percent)}, `,

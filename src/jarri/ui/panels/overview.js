@@ -12,6 +12,8 @@ export function overview(ctx) {
     ["rows used", num(src.rows_used)],
     ["rows quarantined", num(src.rows_quarantined)],
     ["duplicates / superseded", `${num(src.rows_duplicate)} / ${num(src.rows_superseded)}`],
+    ["conflicting rows (left out; verification/conflicts.json)", num(src.rows_conflicting ?? 0)],
+    ["task versions", src.versions_pooled ? "pooled (--pool-versions)" : "kept apart"],
     ["latest record", src.latest_record_at || "none"],
     ["source digest", env.source_digest],
     ["models", num(new Set(tdp.map((r) => r.model)).size)],

@@ -1,9 +1,9 @@
 import { h, section, empty } from "../dom.js";
 import { metric, num, watts, energyWhy } from "../format.js";
-import { aggregate, vsBest, frontier } from "../metrics.js";
+import { aggregate, vsBest, frontier, degenerate } from "../metrics.js";
 import { table } from "../table.js";
 import { scatter } from "../charts.js";
-import { columns } from "./models.js";
+import { columns, comparable } from "./models.js";
 
 export function registry(ctx) {
   const rows = ctx.registry.filter((t) => ctx.filt.task(t.task_key, t.task_family, t.title));
@@ -44,7 +44,9 @@ export function ranking(ctx) {
   if (!row) return section("task-ranking", "Task ranking", null, empty("Select a task that has runs."));
   const configs = row.configurations.filter((c) => ctx.filt.model(c.model) && ctx.filt.gpu(c.gpu_key) && ctx.filt.power(c.power_applied_w))
     .map((c) => ({ ...c }));
-  configs.sort((a, b) => (b.avg_score_percent - a.avg_score_percent)
+  // comparable configurations first (they passed something), then score, energy, tokens
+  configs.sort((a, b) => (Number(b.comparable) - Number(a.comparable))
+    || (b.avg_score_percent - a.avg_score_percent)
     || ((a.avg_energy_j ?? Infinity) - (b.avg_energy_j ?? Infinity))
     || ((a.avg_output_tokens ?? Infinity) - (b.avg_output_tokens ?? Infinity)));
   configs.forEach((c, i) => { c.visible_rank = i + 1; c.key = `${c.model}|${c.gpu_key}|${c.power_applied_w}`; });
@@ -59,6 +61,7 @@ export function ranking(ctx) {
       { key: "gpu_name", label: "GPU", fmt: (c) => c.gpu_name || "no GPU" },
       { key: "power_applied_w", label: "power limit", fmt: (c) => `${watts(c.power_applied_w)}${c.power_requests ? ` (${c.power_requests.join(", ")})` : ""}` },
       { key: "runs", label: "runs", fmt: (c) => num(c.runs) },
+      { key: "comparable", label: "comparable", title: defs.comparable, value: (c) => (c.comparable ? 1 : 0), fmt: comparable },
       ...[["avg_score_percent", "avg score"], ["avg_energy_j", "avg energy"],
         ["avg_output_tokens", "avg output tokens"], ["output_token_waste", "output-token waste vs best visible"],
         ["score_per_wh", "score/Wh"], ["score_per_wh_vs_best", "score/Wh vs best visible"],
@@ -68,12 +71,12 @@ export function ranking(ctx) {
     ],
   });
   const pts = configs.filter((c) => c.avg_energy_j != null).map((c) => ({
-    x: c.avg_energy_j, y: c.avg_score_percent, on: on.has(c), degenerate: c.avg_score_percent <= 0,
+    x: c.avg_energy_j, y: c.avg_score_percent, on: on.has(c), degenerate: degenerate(c),
     label: `${c.model} @ ${watts(c.power_applied_w)} on ${c.gpu_name || "no GPU"}: ${metric("avg_score_percent", c.avg_score_percent)}, ${metric("avg_energy_j", c.avg_energy_j)}`,
   }));
   const unmeasured = configs.length - pts.length;
   return section("task-ranking", `Task ranking: ${row.task_key}`,
-    `Every model × power level × GPU that ran this task, ranked by score, then energy, then tokens. ${unmeasured ? `${unmeasured} configuration(s) have no measured energy and are not in the chart.` : ""}`,
+    `Every model × power level × GPU that ran this task: the ones that passed something first, then by score, energy and tokens. Only those can be best or on the frontier. ${unmeasured ? `${unmeasured} configuration(s) have no measured energy and are not in the chart.` : ""}`,
     tbl, scatter(pts, { xLabel: "avg energy per run (J)", yLabel: "avg score (pts)", id: "ranking-scatter" }));
 }
 
@@ -84,13 +87,15 @@ export function modelTask(ctx) {
     if (!byTask.has(r.task_key)) byTask.set(r.task_key, []);
     byTask.get(r.task_key).push(r);
   }
-  const rows = vsBest([...byTask.entries()].map(([task_key, rs]) => ({
-    task_key, task_family: rs[0].task_family, ...aggregate(rs), tasks_run: 1, tasks_total: 1,
-    energy_methods: ctx.d["duckdb_model_rankings.json"].rows.find((m) => m.model === ctx.model)?.energy_methods || [],
-  })));
+  // one task per row: the vs-best columns would compare different tasks, so they stay empty
+  const rows = [...byTask.entries()].map(([task_key, rs]) => ({
+    task_key, task_family: rs[0].task_family, ...aggregate(rs, ctx.formulas, [task_key]), tasks_run: 1,
+    energy_methods: [...new Set(rs.flatMap((r) => r.energy_methods || []))].sort(),
+    output_token_waste: null, score_per_wh_vs_best: null,
+  }));
   const first = { key: "task_key", label: "task", fmt: (r) => r.task_key };
-  const cols = columns(ctx, first).filter((c) => c.key !== "coverage");
-  return section("model-task", `Model × task: ${ctx.model}`, "One row per visible task; click a row to select the task.",
+  const cols = columns(ctx, first).filter((c) => !["coverage", "output_token_waste", "score_per_wh_vs_best"].includes(c.key));
+  return section("model-task", `Model × task: ${ctx.model}`, "One row per visible task, over all its visible power levels and GPUs (each level weighs by its runs within the task); click a row to select the task.",
     rows.length ? table({ id: "model-task-table", columns: cols, rows, rowKey: (r) => r.task_key,
       selected: ctx.task, onSelect: (r) => ctx.set({ task: r.task_key }) }) : empty("No runs of this model match the filters."));
 }
