@@ -43,3 +43,37 @@ def test_doctor_reports_backends_and_energy() -> None:
     assert "llama-cpp-python" in r.stdout and "gemma3:270m" in r.stdout
     assert "ollama" in r.stdout and "does not answer" in r.stdout
     assert "energy  meter 'none'" in r.stdout
+
+
+def _ui_workspace(tmp_path: Path) -> Path:
+    (tmp_path / "benchmark_ui").mkdir()
+    (tmp_path / "benchmark_ui" / "index.html").write_text("<p>ui</p>")
+    return tmp_path
+
+
+def test_serve_port_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
+    ws = _ui_workspace(tmp_path)
+    for port in ("-1", "70000", "abc"):
+        r = run_jarri("serve", "-w", str(ws), "--port", port, timeout=30)
+        assert r.returncode == 2, (port, r.stderr)
+        assert "--port" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_serve_bad_host_names_the_host_not_the_port(tmp_path: Path) -> None:
+    ws = _ui_workspace(tmp_path)
+    r = run_jarri("serve", "-w", str(ws), "--host", "no-such-host.invalid", "--port", "0",
+                  timeout=60)
+    assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
+    assert "--host" in r.stderr and "choose another --port" not in r.stderr, r.stderr
+
+
+def test_serve_taken_port_names_the_port(tmp_path: Path) -> None:
+    ws = _ui_workspace(tmp_path)
+    taken = make_server(tmp_path, "127.0.0.1", 0)
+    try:
+        port = str(taken.server_address[1])
+        r = run_jarri("serve", "-w", str(ws), "--port", port, timeout=30)
+        assert r.returncode != 0 and "Traceback" not in r.stderr, r.stderr
+        assert f"127.0.0.1:{port}" in r.stderr and "--port" in r.stderr, r.stderr
+    finally:
+        taken.server_close()
