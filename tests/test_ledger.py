@@ -100,3 +100,16 @@ def test_content_store_is_immutable_and_addressed(tmp_path: Path) -> None:
     assert sha != store.put("Lyon")
     assert store.path_for(sha).parent.name == sha[:2]
     assert not list((tmp_path / "outputs").rglob("*.tmp"))
+
+
+def test_ledger_doc_names_every_energy_method() -> None:
+    """docs/ledger.md explains each value `energy_method` can take (the classes the rebuild
+    averages apart, analysis/metrics.py, plus `none`)."""
+    from jarri.analysis.metrics import ENERGY_CLASSES
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "ledger.md").read_text("utf-8")
+    line = next(x for x in doc.splitlines() if "`energy_method`" in x)
+    methods = {m for ms in ENERGY_CLASSES.values() for m in ms} | {"none"}
+    for m in sorted(methods):
+        assert f"`{m}`" in line, m
+    assert "to come" not in line

@@ -143,3 +143,14 @@ def test_cli_validate_and_list(tmp_path: Path) -> None:
                        str(FIXTURES / "upstream_import/benchmarks"))
     assert listed.returncode == 0
     assert "smoke_v1" in listed.stdout and "mini_v1" in listed.stdout
+
+
+@pytest.mark.parametrize("columns", ["40", "60", "200"])
+def test_suites_list_never_cuts_an_experiment_id(columns: str) -> None:
+    r = run_jarri("suites", "list", env={"COLUMNS": columns})
+    assert r.returncode == 0, r.stderr
+    ids = SuiteRegistry(()).ids()
+    assert ids
+    for eid in ids:
+        assert eid in r.stdout, (columns, eid, r.stdout)
+    assert "…" not in r.stdout

@@ -25,7 +25,14 @@ def suites() -> None:
 def list_(suite_dirs: tuple[Path, ...]) -> None:
     """Every experiment with its task count, families and source."""
     reg = SuiteRegistry(suite_dirs)
-    table = Table("experiment", "rev", "tasks", "families", "format", "source")
+    # The id is what users type (`-e ID`): it keeps its whole width, however narrow the
+    # terminal; the other columns wrap (fold) and nothing is cut with an ellipsis.
+    table = Table()
+    table.add_column("experiment", min_width=max((len(e) for e in reg.ids()), default=10),
+                     overflow="fold")
+    for name in ("rev", "tasks", "families", "format"):
+        table.add_column(name, overflow="fold")
+    table.add_column("source", overflow="fold")
     total = 0
     for eid in reg.ids():
         try:
