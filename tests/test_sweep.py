@@ -251,3 +251,12 @@ def test_real_family_sweep_labels_real_failures(tmp_path: Path) -> None:
     labels = {x.failure_type for x in failed} | {s for x in failed for s in x.failure_subtypes}
     assert labels & {"repetition_loop", "token_cap_reached"}, labels
     assert any(x.truncated for x in recs)
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "1e300", "86401", "0", "-5"])
+def test_timeout_must_be_a_finite_positive_deadline(tmp_path: Path, value: str) -> None:
+    r = run_jarri("run", "-m", "gemma3:270m", "-e", "smoke_v1", "--timeout-s", value,
+                  "-w", str(tmp_path))
+    assert r.returncode == 2, (value, r.stdout, r.stderr)
+    assert "timeout_s" in r.stderr and "Traceback" not in r.stderr, r.stderr
+    assert not (tmp_path / "benchmarks").exists()  # nothing ran

@@ -44,7 +44,8 @@ class SweepConfig(BaseModel):
     top_k: int = Field(default=1, ge=0)
     top_p: float = Field(default=1.0, gt=0, le=1)
     think: bool | None = None
-    timeout_s: float = Field(default=300.0, gt=0)
+    # A finite deadline: inf or 1e300 would overflow the clock arithmetic of the backends.
+    timeout_s: float = Field(default=300.0, gt=0, le=86400, allow_inf_nan=False)
     shard: str | None = None
     suite_dirs: list[str] = Field(default_factory=list)
     workspace: str = "."

@@ -27,6 +27,13 @@ def failure_for_status(status: int, body: bytes) -> BackendFailure:
     msg = f"HTTP {status}: {error_text(body)}"
     if status == 404:
         return BackendFailure("transport", "model_not_found", msg)
+    if status == 408:
+        return BackendFailure("transport", "timeout", msg)
+    # Too many requests, or a full queue (Ollama's ErrMaxQueue in server/sched.go, "server
+    # busy, please try again", answered as 503 past OLLAMA_MAX_QUEUE): the request was fine,
+    # the server could not take it then. Not the request's fault, so not bad_request.
+    if status in (429, 503):
+        return BackendFailure("transport", "server_busy", msg)
     if 400 <= status < 500:
         return BackendFailure("transport", "bad_request", msg)
     return BackendFailure("transport", "server_error", msg)

@@ -91,7 +91,8 @@ def _print_dry_run(p: PreparedSweep) -> None:
 @click.option("--top-p", type=float, help="[default: 1.0]")
 @click.option("--think/--no-think", default=None, help="Ask thinking models to think or not. "
               "[default: backend's choice]")
-@click.option("--timeout-s", type=float, help="Per-run timeout in seconds.  [default: 300 s]")
+@click.option("--timeout-s", type=float,
+              help="Per-run timeout in seconds, finite, at most 86400.  [default: 300 s]")
 @click.option("--shard", help="Run only shard i of n (i/n); run keys decide, stable across hosts.")
 @click.option("--suite-dir", "suite_dirs", multiple=True, type=click.Path(path_type=Path),
               help="Extra experiment folder (or folder of them); repeatable.")
