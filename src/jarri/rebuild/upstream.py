@@ -89,19 +89,52 @@ class ImportedRow:
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
+    """The two manifest fields the import reads, each checked for its type: a manifest that
+    is unreadable or holds something else (``"tasks": 5``) gives no names and revision 0,
+    never a crash (``jarri suites validate`` says what is wrong with it)."""
     try:
         data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
+    if not isinstance(data, dict):
+        return {}
+    tasks = data.get("tasks")
+    revision = data.get("revision")
+    return {"tasks": [t for t in tasks if isinstance(t, dict)] if isinstance(tasks, list) else [],
+            "revision": revision if isinstance(revision, int) and not isinstance(revision, bool)
+            and 0 <= revision < 2**31 else 0}
 
 
-def _load_report(path: Path) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class _Report:
+    """The fields of an original report file the import uses, with their types checked."""
+
+    score_percent: float | None
+    failure_stage: str | None
+    failure_type: str | None
+    failure_subtype: list[str]
+
+
+def _load_report(path: Path) -> _Report | str:
+    """The report, or why it is not used: ``report_missing`` (absent or not JSON) or
+    ``report_malformed`` (a field of the wrong type, e.g. ``"score": "x"``)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else None
-    except (OSError, ValueError):
-        return None
+    except (OSError, ValueError, RecursionError):
+        return "report_missing"
+    if not isinstance(data, dict):
+        return "report_malformed"
+    score = data.get("score")
+    stage, ftype, subtypes = (data.get(k) for k in ("failure_stage", "failure_type",
+                                                      "failure_subtype"))
+    percent = score.get("score_percent") if isinstance(score, dict) else None
+    if (score is not None and not isinstance(score, dict)) \
+            or (percent is not None and _num(percent) is None) \
+            or not all(v is None or isinstance(v, str) for v in (stage, ftype)) \
+            or not (subtypes is None or (isinstance(subtypes, list)
+                                         and all(isinstance(x, str) for x in subtypes))):
+        return "report_malformed"
+    return _Report(_num(percent), stage, ftype, list(subtypes or []))
 
 
 def _num(v: Any) -> float | None:
@@ -113,7 +146,7 @@ def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]]) -> 
     folder = ledger.parent
     manifest = _manifest(folder)
     names = {t.get("task_id"): t.get("task_name") for t in manifest.get("tasks", [])
-             if isinstance(t, dict)}
+             if isinstance(t.get("task_id"), str) and isinstance(t.get("task_name"), str)}
     shared = Counter(_report_name(obj) for _, _, obj in rows)
     out = []
     for line, raw, obj in rows:
@@ -125,7 +158,9 @@ def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]]) -> 
             loc = ".".join(str(p) for p in first["loc"])
             out.append(ImportedRow(line, None, f"original Jarri row cannot be imported: field "
                                                f"'{loc}': {first['msg']}"))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            # any other shape of a field: this row is quarantined with the reason, the rest
+            # of the import goes on
             out.append(ImportedRow(line, None,
                                    f"original Jarri row cannot be imported: {exc!r}"))
     return out
@@ -137,12 +172,13 @@ def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str
     report_name = _report_name(obj)
     if shared[report_name] > 1:
         flags.append("report_overwritten")
-    report = _load_report(folder / "reports" / report_name)
+    loaded = _load_report(folder / "reports" / report_name)
+    report = loaded if isinstance(loaded, _Report) else None
     score = _num(obj.get("evaluation_score_percent"))
-    if report is None:
-        flags.append("report_missing")
-    else:
-        rscore = _num((report.get("score") or {}).get("score_percent"))
+    if isinstance(loaded, str):
+        flags.append(loaded)
+    if report is not None:
+        rscore = report.score_percent
         if score is None:
             score = rscore
         elif rscore is not None and abs(rscore - score) > 1e-6:
@@ -162,8 +198,8 @@ def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str
     stage = ftype = None
     subtypes: list[str] = []
     if not fully and report is not None:
-        stage, ftype = map_failure(report.get("failure_stage"), report.get("failure_type"))
-        subtypes = [str(s) for s in report.get("failure_subtype") or []]
+        stage, ftype = map_failure(report.failure_stage, report.failure_type)
+        subtypes = report.failure_subtype
     residency = obj.get("gpu_residency_mode")
     success = obj.get("success") is True
     original_id = obj["experiment_id"]
