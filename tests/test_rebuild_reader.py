@@ -64,3 +64,22 @@ def test_source_lines_are_real_line_numbers_when_the_ledger_is_split(
     finally:
         db.close()
     assert lines == {f"r{i:03d}-1": i + 2 for i in range(40)}
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deeply_nested_lines_are_quarantined_by_both_readers(tmp_path: Path, depth: int) -> None:
+    from conftest import run_jarri
+    from jarri.paths import Workspace
+    from jarri.rebuild.build import rebuild
+
+    deep = ('{"schema_version": 1, "a": ' + "[" * depth + "]" * depth + "}").encode()
+    ledger = tmp_path / "benchmarks" / "smoke_v1" / "llm_benchmark_runs.jsonl"
+    ledger.parent.mkdir(parents=True)
+    ledger.write_bytes(make_record().to_line() + deep + b"\n")
+    result = rebuild(Workspace(tmp_path))
+    assert (result.rows_total, result.rows_used, result.rows_quarantined) == (2, 1, 1)
+    q = json.loads((tmp_path / "benchmark_ui/data/verification/quarantine.json").read_text())
+    assert q["rows"][0]["line"] == 2 and "nested too deeply" in q["rows"][0]["reason"]
+    # resume reads the same ledger: the sweep plans, it does not crash
+    r = run_jarri("run", "-m", "gemma3:270m", "-e", "smoke_v1", "--dry-run", "-w", str(tmp_path))
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr

@@ -260,3 +260,11 @@ def test_timeout_must_be_a_finite_positive_deadline(tmp_path: Path, value: str) 
     assert r.returncode == 2, (value, r.stdout, r.stderr)
     assert "timeout_s" in r.stderr and "Traceback" not in r.stderr, r.stderr
     assert not (tmp_path / "benchmarks").exists()  # nothing ran
+
+
+def test_an_empty_shard_says_so(tmp_path: Path) -> None:
+    r = run_jarri("run", "-m", "gemma3:270m", "-e", "smoke_v1", "--shard", "1/100000000",
+                  "-w", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "shard 1/100000000 holds none of this sweep's runs" in r.stdout
+    assert "already in the ledger (use --fresh" not in r.stdout

@@ -147,8 +147,14 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
         prepared.backend.close()
         return
     if not prepared.todo:
-        out.print("nothing to run: every planned run is already in the ledger "
-                  "(use --fresh for a new sweep)", markup=False)
+        if prepared.summary.total == 0 and cfg.shard:
+            out.print(f"nothing to run: shard {cfg.shard} holds none of this sweep's runs "
+                      "(with more shards than runs some shards are empty)", markup=False)
+        elif prepared.summary.total == 0:
+            out.print("nothing to run: the plan is empty", markup=False)
+        else:
+            out.print("nothing to run: every planned run is already in the ledger "
+                      "(use --fresh for a new sweep)", markup=False)
         prepared.backend.close()
         return
     result = execute(prepared, ConsoleProgress(err))

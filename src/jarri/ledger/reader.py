@@ -50,6 +50,9 @@ def parse_line(raw: bytes) -> RunRecord | str:
         obj = json.loads(raw, parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError) as exc:
         return f"invalid JSON: {exc}"
+    except RecursionError:
+        # json.loads recurses once per nesting level; no record is nested more than a few
+        return "invalid JSON: nested too deeply to be a run record"
     if not isinstance(obj, dict):
         return "not a JSON object"
     version = obj.get("schema_version")

@@ -219,7 +219,7 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
 def _json_object(raw: bytes) -> dict[str, Any] | None:
     try:
         obj = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than any record
         return None
     return obj if isinstance(obj, dict) else None
 
