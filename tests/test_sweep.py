@@ -206,6 +206,8 @@ def test_bad_input_stops_before_anything_is_written(tmp_path: Path, args: list[s
 def test_unknown_model_and_unreachable_server(tmp_path: Path) -> None:
     r = run_jarri("run", "-m", "qwen3:8b", "-w", str(tmp_path))
     assert r.returncode == 2 and "does not know model 'qwen3:8b'" in r.stderr
+    # the ledgers were opened (locked) before the model was looked up: nothing is left
+    assert not (tmp_path / "benchmarks").exists()
     r = run_jarri("run", "-m", "qwen3:8b", "-b", "ollama", "--base-url", "http://127.0.0.1:9",
                   "-w", str(tmp_path))
     assert r.returncode == 2 and "does not answer" in r.stderr and "ollama serve" in r.stderr
@@ -268,3 +270,29 @@ def test_an_empty_shard_says_so(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "shard 1/100000000 holds none of this sweep's runs" in r.stdout
     assert "already in the ledger (use --fresh" not in r.stdout
+
+
+def test_a_second_sweep_cannot_plan_while_the_first_holds_the_ledger(tmp_path: Path) -> None:
+    """The ledgers are locked before their state is read: a second sweep in the same
+    workspace is refused at once (it cannot plan from a state the first is changing)."""
+    from jarri.config import make_config
+    from jarri.runner.sweep import prepare
+
+    cfg = make_config({"models": ["gemma3:270m"], "experiments": ["smoke_v1"],
+                       "workspace": str(tmp_path)}, "test")
+    first = prepare(cfg)
+    try:
+        assert len(first.todo) == 6
+        second = run_jarri("run", "-m", "gemma3:270m", "-e", "smoke_v1", "-w", str(tmp_path))
+        assert second.returncode != 0, second.stdout
+        assert "locked by another running jarri process" in second.stderr, second.stderr
+        assert "Traceback" not in second.stderr
+        ledger = tmp_path / "benchmarks" / "smoke_v1" / "llm_benchmark_runs.jsonl"
+        assert ledger.read_bytes() == b""  # nothing written by either
+    finally:
+        first.release()
+        first.backend.close()
+    # once released, a sweep plans and a dry run still needs no lock
+    dry = run_jarri("run", "-m", "gemma3:270m", "-e", "smoke_v1", "--dry-run", "-w",
+                    str(tmp_path))
+    assert dry.returncode == 0 and "0 already in the ledger, 6 to run" in dry.stdout

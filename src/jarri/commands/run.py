@@ -155,6 +155,7 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
         else:
             out.print("nothing to run: every planned run is already in the ledger "
                       "(use --fresh for a new sweep)", markup=False)
+        prepared.release()
         prepared.backend.close()
         return
     result = execute(prepared, ConsoleProgress(err))

@@ -54,7 +54,8 @@ class SweepRunner:
                  progress: SweepProgress, timeout_s: float, warmup: bool = True,
                  power: PowerController | None = None,
                  resolved: dict[str, ResolvedLevel] | None = None, idle_s: float = 5.0,
-                 require_full_gpu: bool = False) -> None:
+                 require_full_gpu: bool = False,
+                 writers: dict[str, LedgerWriter] | None = None) -> None:
         self.backend = backend
         self.ctx = ctx
         self.ws = workspace
@@ -69,19 +70,24 @@ class SweepRunner:
         self.idle_s = idle_s
         self.require_full_gpu = require_full_gpu
         self._applied: AppliedPower | None = None
-        self._writers: dict[str, LedgerWriter] = {}
-        self._stores: dict[str, ContentStore] = {}
+        # Ledgers the sweep opened (and locked) before reading their state; others lazily.
+        self._writers: dict[str, LedgerWriter] = dict(writers or {})
+        self._stores: dict[str, ContentStore] = {
+            e: ContentStore(self.ws.outputs(e)) for e in self._writers}
 
     def _writer(self, experiment_id: str) -> LedgerWriter:
         w = self._writers.get(experiment_id)
         if w is None:
             w = LedgerWriter(self.ws.ledger(experiment_id)).open()
-            if w.torn_tail_repaired:
-                self.progress.note(f"note: {w.path} ended in a torn line (an earlier run was "
-                                   "killed mid-write); it stays quarantined, nothing was lost")
+            self._note_torn(w)
             self._writers[experiment_id] = w
             self._stores[experiment_id] = ContentStore(self.ws.outputs(experiment_id))
         return w
+
+    def _note_torn(self, w: LedgerWriter) -> None:
+        if w.torn_tail_repaired:
+            self.progress.note(f"note: {w.path} ended in a torn line (an earlier run was "
+                               "killed mid-write); it stays quarantined, nothing was lost")
 
     def _warm_up(self, run: PlannedRun) -> None:
         # One unmeasured request, so loading and cold caches stay out of the measurements.
@@ -108,6 +114,8 @@ class SweepRunner:
         result = SweepResult()
         t0 = time.monotonic()
         self.progress.start(len(todo))
+        for w in self._writers.values():  # opened (and locked) by the sweep's preparation
+            self._note_torn(w)
         try:
             with SignalGuard() as guard:
                 try:

@@ -7,7 +7,7 @@ reach the backend -> look up models -> plan -> read the ledgers (resume) -> exec
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from jarri.backends import make_backend
 from jarri.backends.base import Backend, GenerationOptions, ModelInfo
 from jarri.config import SweepConfig, default_sweep_name
 from jarri.errors import PowerLimitUnavailable
+from jarri.ledger.writer import LedgerWriter
 from jarri.measure import journal
 from jarri.measure.gpu import GpuSetup, best_meter_for, open_gpus
 from jarri.measure.meter import EnergyMeter
@@ -48,6 +49,15 @@ class PreparedSweep:
     gpus: GpuSetup
     resolved: dict[str, ResolvedLevel]
     notes: list[str]
+    # The ledgers of a real sweep, opened (and locked) before their state was read, so a
+    # second sweep in the same workspace can neither plan from a stale state nor write.
+    writers: dict[str, LedgerWriter] = field(default_factory=dict)
+
+    def release(self) -> None:
+        """Close the ledgers of a sweep that will not run (execute closes them otherwise)."""
+        for w in self.writers.values():
+            w.close()
+        self.writers.clear()
 
 
 def power_levels(cfg: SweepConfig, gpus: GpuSetup,
@@ -86,24 +96,74 @@ def prepare(cfg: SweepConfig, *, dry_run: bool = False) -> PreparedSweep:
             notes.extend(restore_from_journal(gpus.nvml))
     registry = SuiteRegistry([Path(d) for d in cfg.suite_dirs])
     experiments = [registry.load(e) for e in cfg.experiments]
-    backend = make_backend(cfg.backend, base_url=cfg.base_url, keep_alive=cfg.keep_alive,
-                           ollama_api=cfg.ollama_api, openai_endpoint=cfg.openai_endpoint,
-                           openai_stream=cfg.openai_stream)
-    version = backend.version()
-    infos = {m: backend.model_info(m) for m in cfg.models}
+    ws = Workspace(Path(cfg.workspace))
+    # Lock first, then read: otherwise two sweeps could both see a run as missing. Locked
+    # before the backend loads a model, so a second sweep is refused at once.
+    shard = Shard.parse(cfg.shard) if cfg.shard else None
+    created = set() if dry_run else _new_paths(ws, experiments)
+    writers = {} if dry_run else _open_ledgers(ws, experiments)
+    try:
+        backend = make_backend(cfg.backend, base_url=cfg.base_url, keep_alive=cfg.keep_alive,
+                               ollama_api=cfg.ollama_api, openai_endpoint=cfg.openai_endpoint,
+                               openai_stream=cfg.openai_stream)
+        try:
+            version = backend.version()
+            infos = {m: backend.model_info(m) for m in cfg.models}
+        except BaseException:
+            backend.close()
+            raise
+    except BaseException:
+        _abandon(writers, created)
+        raise
     options = GenerationOptions(temperature=cfg.temperature, seed=cfg.seed, top_k=cfg.top_k,
                                 top_p=cfg.top_p, num_ctx=cfg.num_ctx,
                                 max_output_tokens=cfg.max_output_tokens, think=cfg.think)
     sweep_id = sweep_id_for(cfg)
     plan = build_plan(sweep_id=sweep_id, backend=cfg.backend, models=cfg.models, infos=infos,
                       experiments=experiments, power_levels=levels, repeats=cfg.repeats,
-                      options=options, shard=Shard.parse(cfg.shard) if cfg.shard else None)
-    ws = Workspace(Path(cfg.workspace))
+                      options=options, shard=shard)
     state = load_state(ws.ledger(e.experiment_id) for e in experiments)
     todo = [r for r in plan if state.needs_run(r.run_key, cfg.retry_failed)]
     summary = summarise(plan, todo, repeats=cfg.repeats, power_levels=levels)
     return PreparedSweep(cfg, sweep_id, ws, backend, version, infos, experiments, levels, plan,
-                         todo, state, summary, gpus, resolved, notes)
+                         todo, state, summary, gpus, resolved, notes, writers)
+
+
+def _open_ledgers(ws: Workspace, experiments: list[Experiment]) -> dict[str, LedgerWriter]:
+    writers: dict[str, LedgerWriter] = {}
+    try:
+        for e in experiments:
+            writers[e.experiment_id] = LedgerWriter(ws.ledger(e.experiment_id)).open()
+    except BaseException:
+        _abandon(writers, set())
+        raise
+    return writers
+
+
+def _new_paths(ws: Workspace, experiments: list[Experiment]) -> set[Path]:
+    """The ledger files and folders that opening the ledgers will create."""
+    new: set[Path] = set()
+    for e in experiments:
+        path = ws.ledger(e.experiment_id)
+        while not path.exists() and path != path.parent:
+            new.add(path)
+            path = path.parent
+    return new
+
+
+def _abandon(writers: dict[str, LedgerWriter], created: set[Path]) -> None:
+    """Close the ledgers of a preparation that failed, and remove what opening them
+    created (empty files and folders only), so bad input leaves nothing behind."""
+    for w in writers.values():
+        w.close()
+    for path in sorted(created, key=lambda p: len(p.parts), reverse=True):
+        try:
+            if path.is_dir():
+                path.rmdir()  # only when empty
+            elif path.stat().st_size == 0:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def execute(p: PreparedSweep, progress: SweepProgress,
@@ -119,7 +179,8 @@ def execute(p: PreparedSweep, progress: SweepProgress,
                          meter=meter or best_meter_for(p.gpus), state=p.state,
                          progress=progress, timeout_s=p.config.timeout_s,
                          warmup=p.config.warmup, power=power, resolved=p.resolved,
-                         idle_s=p.config.idle_s, require_full_gpu=p.config.require_full_gpu)
+                         idle_s=p.config.idle_s, require_full_gpu=p.config.require_full_gpu,
+                         writers=p.writers)
     try:
         return runner.run(p.todo)
     finally:
