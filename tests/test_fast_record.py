@@ -14,13 +14,15 @@ import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import AwareDatetime, ValidationError
+from pydantic import AwareDatetime
 
 from factories import make_record
+from jarri.ledger.reader import parse_line, read_ledger
 from jarri.ledger.record import RunRecord
 from jarri.paths import Workspace
 from jarri.rebuild import fast_record
 from jarri.rebuild.build import rebuild
+from jarri.rebuild.reader import read_ledgers
 
 FIELDS = list(RunRecord.model_fields)
 BASE: dict[str, Any] = json.loads(make_record(3, prompt_tokens=12, output_tokens=30,
@@ -50,6 +52,11 @@ def _typed(annotation: Any) -> st.SearchStrategy[Any]:
     """Values near what a field expects: right type, edge values, near misses."""
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
+    if origin is typing.Annotated:  # a bounded type (ledger/bounds.py): its edges too
+        edges = [getattr(m, a) for f in args[1:] for m in getattr(f, "metadata", [])
+                 for a in ("ge", "le") if hasattr(m, a)]
+        return _typed(args[0]) | st.sampled_from(
+            [e + d for e in edges for d in (-1, 0, 1)] + [float(e) for e in edges])
     if origin in (typing.Union, types.UnionType):
         return st.one_of(*(_typed(a) for a in args))
     if annotation is type(None):
@@ -80,8 +87,11 @@ def _mutate(data: st.DataObject) -> bytes:
         key = data.draw(st.sampled_from(FIELDS))
         if kind == "set":
             info = RunRecord.model_fields[key]
-            obj[key] = data.draw(_typed(info.annotation) if data.draw(st.integers(0, 3))
-                                 else json_values)
+            typed = _typed(info.annotation)
+            for m in info.metadata:  # bounds pydantic lifted off the annotation
+                typed = typed | st.sampled_from([getattr(m, a) + d for a in ("ge", "le")
+                                                 if hasattr(m, a) for d in (-1, 0, 1)])
+            obj[key] = data.draw(typed if data.draw(st.integers(0, 3)) else json_values)
         elif kind == "drop":
             obj.pop(key, None)
         elif kind == "add":
@@ -95,10 +105,16 @@ def _mutate(data: st.DataObject) -> bytes:
                               data.draw(st.sampled_from(["seed", "top_p", "think", "x"])):
                                   data.draw(json_values)}
     line = json.dumps(obj, separators=(",", ":"))
+    extra = data.draw(st.sampled_from(["", "", "", "bom", "surrogate", "nan"]))
+    if extra == "surrogate":
+        line = line[:-1] + ',"error":"' + data.draw(st.sampled_from(
+            ["\\ud800", "\\udfff x", "\\ud83d\\ude00", "\\ud83d"])) + '"}'
+    elif extra == "nan":
+        line = line[:-1] + ',"raw_usage":{"x":NaN}}'
     if data.draw(st.booleans()):  # a repeated key: pydantic and msgspec keep the last
         key = data.draw(st.sampled_from(FIELDS))
         line = line[:-1] + f',"{key}":' + json.dumps(data.draw(json_values)) + "}"
-    return line.encode()
+    return (b"\xef\xbb\xbf" if extra == "bom" else b"") + line.encode()
 
 
 def _same(mirror_value: Any, pydantic_value: Any) -> bool:
@@ -117,10 +133,9 @@ def test_whatever_the_mirror_accepts_pydantic_accepts_with_the_same_values(
     rec = fast_record.check_line(raw)
     if rec is None:
         return  # pydantic decides (the reader's slow path)
-    try:
-        model = RunRecord.model_validate_json(raw)
-    except ValidationError as exc:
-        pytest.fail(f"the mirror accepted a line pydantic refuses: {raw!r}\n{exc}")
+    model = parse_line(raw)
+    if isinstance(model, str):
+        pytest.fail(f"the mirror accepted a line the ledger reader refuses: {raw!r}\n{model}")
     mirrored = msgspec.structs.asdict(rec)
     for name in FIELDS:
         value = getattr(model, name)
@@ -163,13 +178,50 @@ def test_the_rebuild_uses_refused_but_valid_lines_and_the_last_of_repeated_keys(
     assert runs["b-1"][col("output_tokens")] == 7
 
 
-def test_an_integer_beyond_64_bits_is_quarantined_with_that_reason(tmp_path: Path) -> None:
-    big = json.dumps({**BASE, "prompt_tokens": 2**64}, separators=(",", ":"))
-    RunRecord.model_validate_json(big)  # pydantic's ints have no bound; DuckDB's BIGINT has
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.data(), min_size=1, max_size=1))
+def test_resume_and_rebuild_agree_on_every_line(tmp_path_factory: pytest.TempPathFactory,
+                                                draws: list[st.DataObject]) -> None:
+    """One verdict per line: a run is done for resume exactly when the rebuild uses it."""
+    data = draws[0]
+    lines = [_mutate(data) for _ in range(data.draw(st.integers(1, 25)))]
+    ws = tmp_path_factory.mktemp("agree")
+    ledger = ws / "benchmarks" / "smoke_v1" / "llm_benchmark_runs.jsonl"
+    ledger.parent.mkdir(parents=True)
+    ledger.write_bytes(b"\n".join(lines) + b"\n")
+    resume = read_ledger(ledger)
+    work = ws / "work"
+    work.mkdir()
+    stats = read_ledgers([ledger], work, root=ws)
+    used_by_rebuild = stats.rows_valid
+    assert used_by_rebuild == len(resume.records), (lines, resume.quarantined,
+                                                     stats.quarantined)
+    assert {q.line for q in stats.quarantined} == {q.line for q in resume.quarantined}
+    for q_rebuild, q_resume in zip(stats.quarantined, resume.quarantined, strict=True):
+        assert q_rebuild.reason == q_resume.reason
+
+
+EXTREME = [
+    ("output_tokens", 2**63 - 1), ("prompt_tokens", 2**64), ("output_tokens", -1),
+    ("wall_s", 1e308), ("wall_ns", 2**63 - 1), ("eval_s", 1e308), ("ttft_s", 1e20),
+    ("energy_gross_j", 1e308), ("energy_net_j", -1e308), ("energy_net_mj", 2**63 - 1),
+    ("avg_power_w", 1e300), ("power_limit_applied_w", 1e12), ("answer_chars", 10**15),
+    ("model_size_bytes", 2**62), ("repeat_index", 2**63), ("experiment_revision", 2**64),
+]
+
+
+@pytest.mark.parametrize("field, value", EXTREME)
+def test_an_extreme_value_is_quarantined_by_both_readers_and_the_rebuild_goes_on(
+        tmp_path: Path, field: str, value: Any) -> None:
+    big = json.dumps({**BASE, field: value}, separators=(",", ":"))
+    ok = json.dumps({**BASE, "run_id": "other-1", "run_key": "k2"}, separators=(",", ":"))
     ledger = tmp_path / "benchmarks" / "smoke_v1" / "llm_benchmark_runs.jsonl"
     ledger.parent.mkdir(parents=True)
-    ledger.write_text(big + "\n" + json.dumps(BASE) + "\n")
+    ledger.write_text(big + "\n" + ok + "\n")
+    reason = parse_line(big.encode())
+    assert isinstance(reason, str) and f"'{field}'" in reason
     result = rebuild(Workspace(tmp_path))
     assert result.rows_used == 1 and result.rows_quarantined == 1
     (q,) = result.quarantined
-    assert q.line == 1 and "64-bit" in q.reason
+    assert q.line == 1 and q.reason == reason
+    assert len(read_ledger(ledger).records) == 1

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import run_jarri
+from jarri.backends import wire
 from jarri.backends.base import GenerationOptions
 from jarri.backends.ollama import OllamaBackend, default_base_url, residency_from_ps
 from jarri.errors import BackendUnavailable, UnknownModel
@@ -112,7 +113,8 @@ def test_residency(backend: OllamaBackend) -> None:
     assert backend.residency("ok:1b").mode == "full_gpu"
     assert backend.residency("hybrid:1b").mode == "hybrid"
     assert backend.residency("nothere:1b").mode == "unknown"
-    assert residency_from_ps({"size": 10, "name": "x"}).mode == "cpu"  # size_vram omitted = 0
+    entry = wire.decode(b'{"size": 10, "name": "x"}', wire.OllamaRunning, "ps")
+    assert residency_from_ps(entry).mode == "cpu"  # size_vram omitted = 0
 
 
 def test_ollama_host_env(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,20 +7,21 @@ import json
 import httpx
 
 from jarri.backends.base import BackendFailure
+from jarri.backends.wire import ProtocolError
 
 
 def error_text(body: bytes) -> str:
     """The server's own error message if the body carries one, else the raw body (cut)."""
     try:
         obj = json.loads(body)
-    except ValueError:
+        if isinstance(obj, dict):
+            err = obj.get("error", obj)
+            if isinstance(err, dict):
+                err = err.get("message", err)
+            return str(err)[:500]
+        return str(obj)[:500]
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than a message is
         return body.decode("utf-8", "replace")[:500]
-    if isinstance(obj, dict):
-        err = obj.get("error", obj)
-        if isinstance(err, dict):
-            err = err.get("message", err)
-        return str(err)[:500]
-    return str(obj)[:500]
 
 
 def failure_for_status(status: int, body: bytes) -> BackendFailure:
@@ -52,3 +53,9 @@ def failure_for_exception(exc: httpx.HTTPError, base_url: str) -> BackendFailure
 def deadline_failure(timeout_s: float) -> BackendFailure:
     return BackendFailure("transport", "timeout",
                           f"run exceeded the per-run timeout of {timeout_s:g} s")
+
+
+def protocol_failure(base_url: str, exc: ProtocolError) -> BackendFailure:
+    """The server answered what its API does not allow (backends/wire.py): the run is
+    recorded with what came back, and the sweep goes on."""
+    return BackendFailure("transport", "protocol_error", f"{base_url} sent {exc}")

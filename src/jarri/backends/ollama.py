@@ -9,13 +9,12 @@ over-long prompt is an error instead of being cut silently.
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from typing import Any
 
 import httpx
 
+from jarri.backends import wire
 from jarri.backends.base import (
     BackendFailure,
     Clock,
@@ -24,13 +23,16 @@ from jarri.backends.base import (
     ModelInfo,
     Residency,
 )
+from jarri.backends.deadline import Deadline, DeadlinePassed
 from jarri.backends.http_errors import (
     deadline_failure,
     error_text,
     failure_for_exception,
     failure_for_status,
+    protocol_failure,
 )
 from jarri.errors import BackendUnavailable, UnknownModel
+from jarri.ledger.bounds import MAX_COUNT
 
 DEFAULT_URL = "http://localhost:11434"
 NS = 1e9
@@ -47,19 +49,16 @@ def default_base_url() -> str:
     return host.rstrip("/")
 
 
-def _seconds(obj: dict[str, Any], key: str) -> float | None:
-    # Ollama omits zero-valued metrics: missing means 0 only for durations it always times.
-    v = obj.get(key)
-    return None if v is None else float(v) / NS
+def _seconds(ns: int | None) -> float | None:
+    return None if ns is None else ns / NS
 
 
-def residency_from_ps(entry: dict[str, Any] | None) -> Residency:
+def residency_from_ps(entry: wire.OllamaRunning | None) -> Residency:
     if entry is None:
         return Residency()
-    size = entry.get("size")
-    vram = entry.get("size_vram", 0)  # omitted when zero
-    ctx = entry.get("context_length")
-    if not isinstance(size, int) or size <= 0 or not isinstance(vram, int):
+    size = entry.size
+    vram = entry.size_vram or 0  # omitted when zero
+    if size is None or size <= 0:
         mode = "unknown"
     elif vram >= size:
         mode = "full_gpu"
@@ -67,7 +66,7 @@ def residency_from_ps(entry: dict[str, Any] | None) -> Residency:
         mode = "cpu"
     else:
         mode = "hybrid"
-    return Residency(mode, size if isinstance(size, int) else None, vram, ctx)
+    return Residency(mode, size, vram, entry.context_length)
 
 
 def _same_model(a: str, b: str) -> bool:
@@ -91,7 +90,7 @@ class OllamaBackend:
                                     timeout=httpx.Timeout(30.0, connect=connect_timeout_s))
 
     # ---- metadata -----------------------------------------------------------------------
-    def _get(self, path: str) -> Any:
+    def _get(self, path: str, shape: Any, what: str) -> Any:
         try:
             resp = self._client.get(path)
         except httpx.HTTPError as exc:
@@ -103,53 +102,62 @@ class OllamaBackend:
             raise BackendUnavailable(
                 f"Ollama at {self.base_url}{path} answered HTTP {resp.status_code}: "
                 f"{error_text(resp.content)}")
-        return resp.json()
+        try:
+            return wire.decode(resp.content, shape, what)
+        except wire.ProtocolError as exc:
+            raise BackendUnavailable(
+                f"{self.base_url}{path} did not answer as Ollama does: {exc}",
+                hint="check that --base-url / OLLAMA_HOST points at an Ollama server") from None
 
     def version(self) -> str | None:
-        return str(self._get("/api/version").get("version") or "") or None
+        got: wire.OllamaVersion = self._get("/api/version", wire.OllamaVersion, "a version")
+        return got.version or None
 
-    def _tags(self) -> list[dict[str, Any]]:
-        models = self._get("/api/tags").get("models") or []
-        return [m for m in models if isinstance(m, dict)]
+    def _tags(self) -> list[wire.OllamaTag]:
+        got: wire.OllamaTags = self._get("/api/tags", wire.OllamaTags, "a model list")
+        return got.models or []
 
     def list_models(self) -> list[str]:
-        return sorted(str(m.get("name") or m.get("model")) for m in self._tags())
+        return sorted(str(m.name or m.model) for m in self._tags())
 
     def model_info(self, model: str) -> ModelInfo:
         entry = next((m for m in self._tags()
-                      if _same_model(str(m.get("name") or m.get("model") or ""), model)), None)
+                      if _same_model(m.name or m.model or "", model)), None)
         if entry is None:
             raise UnknownModel(f"Ollama at {self.base_url} has no model '{model}'",
                                hint=f"run 'ollama pull {model}' (see 'jarri doctor' for "
                                     "the models it has)")
-        details = entry.get("details") or {}
+        details = entry.details or wire.OllamaDetails()
         ctx: int | None = None
         try:
             resp = self._client.post("/api/show", json={"model": model})
             if resp.status_code == 200:
-                info = resp.json().get("model_info") or {}
-                ctx = next((int(v) for k, v in info.items()
-                            if k.endswith(".context_length") and isinstance(v, int)), None)
-        except httpx.HTTPError:
+                show = wire.decode(resp.content, wire.OllamaShow, "model details")
+                ctx = next((v for k, v in (show.model_info or {}).items()
+                            if k.endswith(".context_length") and type(v) is int
+                            and 0 < v <= MAX_COUNT), None)
+        except (httpx.HTTPError, wire.ProtocolError):
             pass  # /api/show only adds the context length; its absence is not fatal
         return ModelInfo(
             name=model,
-            digest=entry.get("digest"),
-            format=details.get("format"),
-            quantization=details.get("quantization_level"),
-            parameter_size=details.get("parameter_size"),
+            digest=entry.digest,
+            format=details.format,
+            quantization=details.quantization_level,
+            parameter_size=details.parameter_size,
             context_length=ctx,
-            size_bytes=entry.get("size"),
+            size_bytes=entry.size,
         )
 
     def residency(self, model: str) -> Residency:
         try:
             resp = self._client.get("/api/ps")
-            models = resp.json().get("models") or [] if resp.status_code == 200 else []
-        except (httpx.HTTPError, ValueError):
+            if resp.status_code != 200:
+                return Residency()
+            ps = wire.decode(resp.content, wire.OllamaPs, "running models")
+        except (httpx.HTTPError, wire.ProtocolError):
             return Residency()
-        entry = next((m for m in models if isinstance(m, dict)
-                      and _same_model(str(m.get("name") or m.get("model") or ""), model)), None)
+        entry = next((m for m in ps.models or []
+                      if _same_model(m.name or m.model or "", model)), None)
         return residency_from_ps(entry)
 
     # ---- generation ---------------------------------------------------------------------
@@ -181,65 +189,68 @@ class OllamaBackend:
                  timeout_s: float) -> Completion:
         out = Completion()
         clock = Clock()
-        deadline = time.monotonic() + timeout_s
         answer: list[str] = []
         thinking: list[str] = []
-        final: dict[str, Any] | None = None
+        final: tuple[wire.OllamaLine, bytes] | None = None
+        deadline = Deadline(timeout_s)
         try:
-            with self._client.stream("POST", f"/api/{self.api}",
-                                     json=self._body(model, prompt, options),
-                                     timeout=httpx.Timeout(timeout_s, connect=5.0)) as resp:
+            with deadline, self._client.stream(
+                    "POST", f"/api/{self.api}", json=self._body(model, prompt, options),
+                    headers={"Connection": "close"}, extensions=deadline.extensions(),
+                    timeout=httpx.Timeout(timeout_s, connect=5.0)) as resp:
                 if resp.status_code != 200:
-                    out.failure = failure_for_status(resp.status_code, resp.read())
+                    out.failure = failure_for_status(resp.status_code, deadline.body(resp))
                     return self._finish(out, clock, answer, thinking)
-                for line in resp.iter_lines():
-                    if time.monotonic() > deadline:
-                        out.failure = deadline_failure(timeout_s)
-                        break
+                for line in deadline.lines(resp):
                     if not line.strip():
                         continue
-                    try:
-                        obj = json.loads(line)
-                    except ValueError:
-                        out.failure = BackendFailure("transport", "stream_error",
-                                                     f"unparseable stream line: {line[:200]!r}")
+                    obj: wire.OllamaLine = wire.decode(line, wire.OllamaLine, "a stream line")
+                    if (err := wire.given(obj.error)) is not None:
+                        out.failure = BackendFailure(
+                            "transport", "stream_error",
+                            f"error in stream: {wire.snippet(err)}")
                         break
-                    if "error" in obj:
-                        out.failure = BackendFailure("transport", "stream_error",
-                                                     f"error in stream: {obj['error']}")
-                        break
-                    msg = obj.get("message") or {}
-                    piece = msg.get("content", obj.get("response", "")) or ""
-                    think = msg.get("thinking", obj.get("thinking", "")) or ""
+                    msg = obj.message or wire.OllamaMessage()
+                    piece = (msg.content if obj.message is not None else obj.response) or ""
+                    think = (msg.thinking if obj.message is not None else obj.thinking) or ""
                     if piece or think:
                         clock.first_token()
                     answer.append(piece)
                     thinking.append(think)
-                    if obj.get("done"):
-                        final = obj
+                    if obj.done:
+                        final = obj, line
                         break
+        except DeadlinePassed:
+            out.failure = deadline_failure(timeout_s)
+        except wire.ProtocolError as exc:
+            out.failure = protocol_failure(self.base_url, exc)
         except httpx.HTTPError as exc:
-            out.failure = failure_for_exception(exc, self.base_url)
+            out.failure = deadline_failure(timeout_s) if deadline.expired else \
+                failure_for_exception(exc, self.base_url)
         if final is None and out.failure is None:
             out.failure = BackendFailure(
                 "generation", "stream_incomplete",
                 "the stream ended without a final 'done' object (Ollama aborts repetitive "
                 "output this way)")
-        if final is not None:
-            self._read_final(out, final)
+        if final is not None and out.failure is None:
+            try:
+                self._read_final(out, *final)
+            except wire.ProtocolError as exc:
+                out.failure = protocol_failure(self.base_url, exc)
         return self._finish(out, clock, answer, thinking)
 
     @staticmethod
-    def _read_final(out: Completion, final: dict[str, Any]) -> None:
+    def _read_final(out: Completion, final: wire.OllamaLine, raw: bytes) -> None:
         # Zero-valued counts are omitted by Ollama: a missing count on a done object is 0.
-        out.prompt_tokens = int(final.get("prompt_eval_count", 0))
-        out.output_tokens = int(final.get("eval_count", 0))
-        out.done_reason = final.get("done_reason") or None
-        out.load_s = _seconds(final, "load_duration")
-        out.prompt_eval_s = _seconds(final, "prompt_eval_duration")
-        out.eval_s = _seconds(final, "eval_duration")
-        out.raw_usage = {k: v for k, v in final.items() if k not in ("message", "response",
-                                                                     "thinking", "context")}
+        out.prompt_tokens = final.prompt_eval_count or 0
+        out.output_tokens = final.eval_count or 0
+        out.done_reason = final.done_reason or None
+        out.load_s = _seconds(final.load_duration)
+        out.prompt_eval_s = _seconds(final.prompt_eval_duration)
+        out.eval_s = _seconds(final.eval_duration)
+        verbatim = wire.decode(raw, dict[str, Any], "a stream line")
+        out.raw_usage = {k: v for k, v in verbatim.items()
+                         if k not in ("message", "response", "thinking", "context")}
 
     @staticmethod
     def _finish(out: Completion, clock: Clock, answer: list[str],

@@ -7,12 +7,11 @@ is 16) and the pinned sampling options.
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any
 
 import httpx
 
+from jarri.backends import wire
 from jarri.backends.base import (
     BackendFailure,
     Clock,
@@ -21,11 +20,13 @@ from jarri.backends.base import (
     ModelInfo,
     Residency,
 )
+from jarri.backends.deadline import Deadline, DeadlinePassed
 from jarri.backends.http_errors import (
     deadline_failure,
     error_text,
     failure_for_exception,
     failure_for_status,
+    protocol_failure,
 )
 from jarri.backends.model_registry import COMPLETION_TEMPLATE
 from jarri.errors import BackendUnavailable, UnknownModel
@@ -69,21 +70,26 @@ class OpenAICompatBackend:
             raise BackendUnavailable(
                 f"{self.base_url}/v1/models answered HTTP {resp.status_code}: "
                 f"{error_text(resp.content)}")
-        data = resp.json().get("data") or []
-        self._models = sorted(str(m.get("id")) for m in data if isinstance(m, dict))
+        try:
+            listing = wire.decode(resp.content, wire.ModelList, "a model list")
+        except wire.ProtocolError as exc:
+            raise BackendUnavailable(
+                f"{self.base_url}/v1/models did not answer an OpenAI model list "
+                f'({{"data": [{{"id": ...}}]}}): {exc}',
+                hint="check that --base-url points at an OpenAI-compatible server") from None
+        self._models = sorted(m.id for m in listing.data)
         return self._models
 
     def version(self) -> str | None:
         self.list_models()  # proves the server answers
         resp = self._get("/props")  # llama.cpp's llama-server only
-        if resp.status_code == 200:
-            try:
-                props = resp.json()
-            except ValueError:
-                return None
-            build = props.get("build_info")
-            return f"llama.cpp {build}" if build else None
-        return None
+        if resp.status_code != 200:
+            return None
+        try:
+            build = wire.decode(resp.content, wire.Props, "server properties").build_info
+        except wire.ProtocolError:
+            return None  # /props only names the build; another server may answer anything
+        return f"llama.cpp {build}" if build else None
 
     def model_info(self, model: str) -> ModelInfo:
         models = self._models if self._models is not None else self.list_models()
@@ -121,44 +127,44 @@ class OpenAICompatBackend:
                  timeout_s: float) -> Completion:
         out = Completion()
         clock = Clock()
-        deadline = time.monotonic() + timeout_s
         answer: list[str] = []
         thinking: list[str] = []
         finish: str | None = None
         saw_done = False
         path = "/v1/chat/completions" if self.endpoint == "chat" else "/v1/completions"
+        deadline = Deadline(timeout_s)
         try:
-            with self._client.stream("POST", path, json=self._body(model, prompt, options),
-                                     timeout=httpx.Timeout(timeout_s, connect=5.0)) as resp:
+            with deadline, self._client.stream(
+                    "POST", path, json=self._body(model, prompt, options),
+                    headers={"Connection": "close"}, extensions=deadline.extensions(),
+                    timeout=httpx.Timeout(timeout_s, connect=5.0)) as resp:
                 if resp.status_code != 200:
-                    out.failure = failure_for_status(resp.status_code, resp.read())
+                    out.failure = failure_for_status(resp.status_code, deadline.body(resp))
                 elif not self.stream:
-                    finish, saw_done = self._read_whole(resp.read(), out, clock, answer,
-                                                        thinking)
+                    finish, saw_done = self._read_whole(deadline.body(resp), out, clock,
+                                                        answer, thinking)
                 else:
-                    for line in resp.iter_lines():
-                        if time.monotonic() > deadline:
-                            out.failure = deadline_failure(timeout_s)
-                            break
-                        if not line.startswith("data:"):
+                    for line in deadline.lines(resp):
+                        if not line.startswith(b"data:"):
                             continue
                         data = line[5:].strip()
-                        if data == "[DONE]":
+                        if data == b"[DONE]":
                             saw_done = True
                             break
-                        try:
-                            chunk = json.loads(data)
-                        except ValueError:
-                            out.failure = BackendFailure("transport", "stream_error",
-                                                         f"unparseable event: {data[:200]!r}")
-                            break
-                        if "error" in chunk:
-                            out.failure = BackendFailure("transport", "stream_error",
-                                                         f"error in stream: {chunk['error']}")
+                        chunk = wire.decode(data, wire.Chunk, "a stream event")
+                        if (err := wire.given(chunk.error)) is not None:
+                            out.failure = BackendFailure(
+                                "transport", "stream_error",
+                                f"error in stream: {wire.snippet(err)}")
                             break
                         finish = self._read_chunk(chunk, out, clock, answer, thinking) or finish
+        except DeadlinePassed:
+            out.failure = deadline_failure(timeout_s)
+        except wire.ProtocolError as exc:
+            out.failure = protocol_failure(self.base_url, exc)
         except httpx.HTTPError as exc:
-            out.failure = failure_for_exception(exc, self.base_url)
+            out.failure = deadline_failure(timeout_s) if deadline.expired else \
+                failure_for_exception(exc, self.base_url)
         if out.failure is None and finish is None and not saw_done:
             out.failure = BackendFailure("generation", "stream_incomplete",
                                          "the stream ended without a finish_reason or [DONE]")
@@ -173,47 +179,45 @@ class OpenAICompatBackend:
 
     def _read_whole(self, body: bytes, out: Completion, clock: Clock, answer: list[str],
                     thinking: list[str]) -> tuple[str | None, bool]:
-        try:
-            obj = json.loads(body)
-        except ValueError:
+        whole = wire.decode(body, wire.Chunk, "a response")
+        if (err := wire.given(whole.error)) is not None:
             out.failure = BackendFailure("transport", "stream_error",
-                                         f"unparseable response: {body[:200]!r}")
+                                         f"error in response: {wire.snippet(err)}")
             return None, False
-        # A whole response has the shape of one chunk with 'message' in place of 'delta'.
-        for choice in obj.get("choices") or []:
-            if "message" in choice:
-                choice["delta"] = choice.pop("message")
-        finish = self._read_chunk(obj, out, clock, answer, thinking)
+        finish = self._read_chunk(whole, out, clock, answer, thinking)
         clock.first_token_ns = None  # no stream, no time-to-first-token
         return finish, True
 
-    def _read_chunk(self, chunk: dict[str, Any], out: Completion, clock: Clock,
+    def _read_chunk(self, chunk: wire.Chunk, out: Completion, clock: Clock,
                     answer: list[str], thinking: list[str]) -> str | None:
         finish = None
-        for choice in chunk.get("choices") or []:
+        for choice in chunk.choices or []:
             if self.endpoint == "chat":
-                delta = choice.get("delta") or {}
-                piece = delta.get("content") or ""
-                think = delta.get("reasoning_content") or delta.get("reasoning") or ""
+                # A stream chunk carries 'delta'; a whole response, 'message'.
+                delta = choice.delta or choice.message or wire.Delta()
+                piece = delta.content or ""
+                think = delta.reasoning_content or delta.reasoning or ""
             else:
-                piece, think = choice.get("text") or "", ""
+                piece, think = choice.text or "", ""
             if piece or think:
                 clock.first_token()
             answer.append(piece)
             thinking.append(think)
-            finish = choice.get("finish_reason") or finish
-        usage = chunk.get("usage")
-        if isinstance(usage, dict):
-            out.raw_usage["usage"] = usage
-            out.prompt_tokens = usage.get("prompt_tokens")
-            out.output_tokens = usage.get("completion_tokens")
-        timings = chunk.get("timings")
-        if isinstance(timings, dict):  # llama.cpp server
-            out.raw_usage["timings"] = timings
-            if "prompt_ms" in timings:
-                out.prompt_eval_s = float(timings["prompt_ms"]) / 1000.0
-            if "predicted_ms" in timings:
-                out.eval_s = float(timings["predicted_ms"]) / 1000.0
+            finish = choice.finish_reason or finish
+        if (raw := wire.given(chunk.usage)) is not None:
+            usage = wire.decode(raw, wire.Usage, "a usage object")
+            if usage is not None:
+                out.raw_usage["usage"] = wire.plain(raw)
+                out.prompt_tokens = usage.prompt_tokens
+                out.output_tokens = usage.completion_tokens
+        if (raw := wire.given(chunk.timings)) is not None:  # llama.cpp server
+            timings = wire.decode(raw, wire.Timings, "a timings object")
+            if timings is not None:
+                out.raw_usage["timings"] = wire.plain(raw)
+                if timings.prompt_ms is not None:
+                    out.prompt_eval_s = timings.prompt_ms / 1000.0
+                if timings.predicted_ms is not None:
+                    out.eval_s = timings.predicted_ms / 1000.0
         return finish
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ from typing import Final
 STAGES: Final[dict[str, tuple[str, ...]]] = {
     # no answer from the backend
     "transport": ("timeout", "connection_error", "server_error", "model_not_found",
-                  "bad_request", "server_busy", "stream_error"),
+                  "bad_request", "server_busy", "stream_error", "protocol_error"),
     # the backend answered, but the generation itself is broken
     "generation": ("empty_output", "token_cap_reached", "repetition_loop", "thinking_only",
                    "stream_incomplete", "context_overflow"),

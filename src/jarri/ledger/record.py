@@ -12,7 +12,28 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_serializer
 
+from jarri.ledger.bounds import (
+    Bytes,
+    Count,
+    Float,
+    Int,
+    Joules,
+    MiB,
+    MilliJoules,
+    Nanoseconds,
+    Positive,
+    Seconds,
+    Watts,
+)
+
 SCHEMA_VERSION = 1
+# Fields a ledger line must carry although the constructor fills them in: a line without a
+# schema_version is not a record of this schema, whatever else it holds.
+LINE_REQUIRED = ("schema_version",)
+# Free text kept inline in a record (extracted answer, error, check details) is cut to this
+# many characters: the whole answer is in the content store, and a record line stays far
+# below the readers' line limit (ledger/reader.py MAX_LINE_BYTES) whatever a model writes.
+MAX_INLINE_CHARS = 4096
 
 Backend = Literal["ollama", "openai", "llamacpp"]
 Residency = Literal["full_gpu", "hybrid", "cpu", "unknown"]
@@ -25,7 +46,7 @@ class Check(BaseModel):
 
     name: str = Field(description="Check name; failed checks become failure_subtypes.")
     passed: bool
-    weight: float = Field(default=1.0, ge=0)
+    weight: Float = Field(default=1.0, ge=0)
     detail: str = Field(default="", description="What the check looked at.")
 
 
@@ -34,12 +55,12 @@ class GenerationOptionsRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    temperature: float
-    seed: int
-    top_k: int
-    top_p: float
-    num_ctx: int
-    max_output_tokens: int
+    temperature: Float
+    seed: Int
+    top_k: Int
+    top_p: Float
+    num_ctx: Int
+    max_output_tokens: Int
     think: bool | None = None
 
 
@@ -52,7 +73,7 @@ class RunRecord(BaseModel):
     schema_version: Literal[1] = 1
     run_id: str = Field(description="Unique per record: run_key + '-' + attempt.")
     run_key: str = Field(description="sha256 of the measurement cell (see ledger/identity.py).")
-    attempt: int = Field(default=1, ge=1, description="1 for the first record of a key.")
+    attempt: Positive = Field(default=1, description="1 for the first record of a key.")
     supersedes: str | None = Field(default=None, description="run_id this record replaces.")
     imported_from: str | None = Field(
         default=None, description="For rows imported from another tool: its format name.")
@@ -68,7 +89,7 @@ class RunRecord(BaseModel):
 
     # --- task
     experiment_id: str
-    experiment_revision: int
+    experiment_revision: Int
     task_id: str
     task_family: str
     task_name: str
@@ -85,46 +106,46 @@ class RunRecord(BaseModel):
     model_parameter_size: str | None
     options: GenerationOptionsRecord | None = Field(
         description="Exactly what was sent; null only for imported rows whose tool sent none.")
-    repeat_index: int = Field(ge=1)
+    repeat_index: Positive
 
     # --- power limit (null when no limit was requested)
     power_limit_request: str | None = None
     power_limit_mode: Literal["percent", "watts"] | None = None
-    power_limit_target_w: float | None = None
-    power_limit_applied_w: float | None = None
-    power_limit_default_w: float | None = None
-    power_limit_min_w: float | None = None
-    power_limit_max_w: float | None = None
+    power_limit_target_w: Watts | None = None
+    power_limit_applied_w: Watts | None = None
+    power_limit_default_w: Watts | None = None
+    power_limit_min_w: Watts | None = None
+    power_limit_max_w: Watts | None = None
     power_limit_clamped: bool | None = None
 
     # --- GPU identity (null without a GPU)
     gpu_name: str | None = None
     gpu_uuid: str | None = None
     gpu_driver_version: str | None = None
-    gpu_memory_total_mib: int | None = None
-    gpu_count: int = 0
-    gpu_indices: list[int] = Field(default_factory=list)
+    gpu_memory_total_mib: MiB | None = None
+    gpu_count: Count = 0
+    gpu_indices: list[Count] = Field(default_factory=list)
 
     # --- residency (Ollama)
     residency: Residency = "unknown"
-    model_size_bytes: int | None = None
-    model_size_vram_bytes: int | None = None
-    context_length: int | None = None
+    model_size_bytes: Bytes | None = None
+    model_size_vram_bytes: Bytes | None = None
+    context_length: Count | None = None
 
     # --- timing
-    wall_s: float = Field(ge=0, description="Client clock: request sent -> final byte.")
-    wall_ns: int = Field(ge=0)
-    ttft_s: float | None = Field(default=None, ge=0, description="Time to first token.")
-    load_s: float | None = Field(default=None, ge=0, description="Server-reported load.")
-    prompt_eval_s: float | None = Field(default=None, ge=0)
-    eval_s: float | None = Field(default=None, ge=0, description="Server-reported decode time.")
+    wall_s: Seconds = Field(description="Client clock: request sent -> final byte.")
+    wall_ns: Nanoseconds
+    ttft_s: Seconds | None = Field(default=None, description="Time to first token.")
+    load_s: Seconds | None = Field(default=None, description="Server-reported load.")
+    prompt_eval_s: Seconds | None = None
+    eval_s: Seconds | None = Field(default=None, description="Server-reported decode time.")
     cold_start: bool = False
 
     # --- tokens and output
-    prompt_tokens: int | None = Field(default=None, ge=0)
-    output_tokens: int | None = Field(default=None, ge=0, description="Thinking included.")
-    thinking_chars: int = Field(default=0, ge=0)
-    answer_chars: int = Field(default=0, ge=0)
+    prompt_tokens: Count | None = None
+    output_tokens: Count | None = Field(default=None, description="Thinking included.")
+    thinking_chars: Count = 0
+    answer_chars: Count = 0
     done_reason: str | None = None
     truncated: bool = False
     answer_sha256: str | None = Field(default=None, description="Key in the content store.")
@@ -133,15 +154,15 @@ class RunRecord(BaseModel):
 
     # --- energy
     energy_method: str = "none"
-    energy_gross_j: float | None = None
-    energy_gross_mj: int | None = None
-    idle_power_w: float | None = None
-    energy_net_j: float | None = None
-    energy_net_mj: int | None = None
-    energy_window_s: float | None = None
-    avg_power_w: float | None = None
-    peak_power_w: float | None = None
-    power_samples: int | None = None
+    energy_gross_j: Joules | None = None
+    energy_gross_mj: MilliJoules | None = None
+    idle_power_w: Watts | None = None
+    energy_net_j: Joules | None = None
+    energy_net_mj: MilliJoules | None = None
+    energy_window_s: Seconds | None = None
+    avg_power_w: Watts | None = None
+    peak_power_w: Watts | None = None
+    power_samples: Count | None = None
     energy_confidence: Confidence = "unmeasured"
     energy_confidence_reason: str = ""
 
@@ -149,9 +170,9 @@ class RunRecord(BaseModel):
     status: Status
     completed: bool = Field(description="The backend produced output (not: it was right).")
     error: str | None = None
-    score_percent: float | None = Field(default=None, ge=0, le=100)
-    checks_passed: int | None = None
-    checks_total: int | None = None
+    score_percent: Float | None = Field(default=None, ge=0, le=100)
+    checks_passed: Count | None = None
+    checks_total: Count | None = None
     checks: list[Check] = Field(default_factory=list)
     extracted_answer: str | None = None
     passed: bool = False

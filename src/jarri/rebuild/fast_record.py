@@ -30,7 +30,7 @@ import msgspec
 from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo
 
-from jarri.ledger.record import RunRecord
+from jarri.ledger.record import LINE_REQUIRED, RunRecord
 from jarri.rebuild.columns import RECORD_FIELDS
 
 INT64 = (-(2**63), 2**63 - 1)  # what DuckDB's BIGINT holds
@@ -39,15 +39,19 @@ _DATETIME = re.compile(r"[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5
                        r"[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])")
 
 
-def _meta(info: FieldInfo | None, *, lo: int | None = None, hi: int | None = None) -> Any:
+def _constraints(info: FieldInfo | None) -> list[Any]:
+    return list(info.metadata) if info is not None else []
+
+
+def _meta(metadata: list[Any], *, lo: int | None = None, hi: int | None = None) -> Any:
     bounds: dict[str, Any] = {}
-    for m in (info.metadata if info is not None else []):
+    for m in metadata:
         if isinstance(m, annotated_types.Ge):
-            bounds["ge"] = m.ge
+            bounds["ge"] = max(bounds.get("ge", m.ge), m.ge)
         elif isinstance(m, annotated_types.Gt):
             bounds["gt"] = m.gt
         elif isinstance(m, annotated_types.Le):
-            bounds["le"] = m.le
+            bounds["le"] = min(bounds.get("le", m.le), m.le)
         elif isinstance(m, annotated_types.Lt):
             bounds["lt"] = m.lt
         else:
@@ -59,23 +63,30 @@ def _meta(info: FieldInfo | None, *, lo: int | None = None, hi: int | None = Non
     return msgspec.Meta(**bounds) if bounds else None
 
 
-def _mirror(annotation: Any, info: FieldInfo | None = None) -> Any:
-    """The msgspec type for a pydantic annotation (strict, as the module doc says)."""
+def _mirror(annotation: Any, metadata: list[Any] | None = None) -> Any:
+    """The msgspec type for a pydantic annotation (strict, as the module doc says);
+    ``metadata``: the constraints pydantic attached (ledger/bounds.py)."""
+    metadata = list(metadata or [])
     origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        base, *extras = typing.get_args(annotation)
+        for extra in extras:
+            metadata.extend(extra.metadata if isinstance(extra, FieldInfo) else [extra])
+        return _mirror(base, metadata)
     if origin in (Union, types.UnionType):
         args = typing.get_args(annotation)
         inner = [a for a in args if a is not type(None)]
         if len(inner) != 1:
             raise TypeError(f"no mirror for the union {annotation!r}")
-        mirrored = _mirror(inner[0], info)
+        mirrored = _mirror(inner[0], metadata)
         return mirrored | None if len(inner) < len(args) else mirrored
     if annotation is int:
-        return Annotated[int, _meta(info, lo=INT64[0], hi=INT64[1])]
+        return Annotated[int, _meta(metadata, lo=INT64[0], hi=INT64[1])]
     if annotation is float:
-        meta = _meta(info)
+        meta = _meta(metadata)
         return Annotated[float, meta] if meta is not None else float
     if annotation in (str, bool):
-        if info is not None and info.metadata:
+        if metadata:
             raise TypeError(f"no mirror for constraints on {annotation!r}")
         return annotation
     if annotation is AwareDatetime:
@@ -106,8 +117,11 @@ def struct_for(model: type[BaseModel]) -> Any:
     """A msgspec Struct mirroring ``model`` (unknown keys refused)."""
     fields: list[Any] = []
     for name, info in model.model_fields.items():
-        typ = _mirror(info.annotation, info)
-        fields.append((name, typ) if info.is_required() else (name, typ, _default(info)))
+        typ = _mirror(info.annotation, _constraints(info))
+        # A line must carry what the reader checks before validating (LINE_REQUIRED), even
+        # where the constructor fills it in.
+        required = info.is_required() or name in LINE_REQUIRED
+        fields.append((name, typ) if required else (name, typ, _default(info)))
     # gc=False: a million short-lived records would otherwise keep the cycle collector
     # busy; they hold no reference cycles.
     return msgspec.defstruct(f"{model.__name__}Mirror", fields, kw_only=True,
@@ -123,7 +137,8 @@ MIRROR = struct_for(RunRecord)
 DECODER = msgspec.json.Decoder(MIRROR)
 ENCODER = msgspec.json.Encoder()
 _DATETIMES = _datetime_fields(RunRecord)
-DecodeErrors = (msgspec.MsgspecError, ValueError)  # invalid UTF-8 raises UnicodeDecodeError
+# Invalid UTF-8 raises UnicodeDecodeError; a value nested thousands deep, RecursionError.
+DecodeErrors = (msgspec.MsgspecError, ValueError, RecursionError)
 
 # What DuckDB reads of a record: where the line came from (WRAP_FIELDS: ledger, reader unit,
 # line within the unit, sha256 of the line), then the fields the rebuild keeps

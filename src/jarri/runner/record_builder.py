@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from jarri.backends.base import Completion, ModelInfo, Residency
+from jarri.ledger.bounds import MAX_COUNT, MAX_JOULES, MAX_SECONDS, MAX_WATTS
 from jarri.ledger.identity import run_id
-from jarri.ledger.record import Check, RunRecord
+from jarri.ledger.record import MAX_INLINE_CHARS, Check, RunRecord
 from jarri.measure.meter import EnergyReading
 from jarri.measure.nvml import GpuIdentity
 from jarri.runner.outcome import Outcome
@@ -41,14 +45,62 @@ def _mj(j: float | None) -> int | None:
     return None if j is None else round(j * 1000)
 
 
+def inline(text: str | None) -> str | None:
+    """Free text as kept in the record: cut past MAX_INLINE_CHARS (ledger/record.py)."""
+    if text is None:
+        return None
+    # A lone surrogate (from a server's JSON escape) cannot be written as UTF-8.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    if len(text) <= MAX_INLINE_CHARS:
+        return text
+    return (text[:MAX_INLINE_CHARS]
+            + f" ... [cut: {len(text)} characters in all; a stored answer is whole in the "
+              "content store]")
+
+
+def inline_usage(usage: dict[str, Any]) -> dict[str, Any]:
+    """The server's usage object as kept in the record: verbatim when it is plain JSON of a
+    modest size; otherwise a note saying what was left out (the typed fields are kept)."""
+    try:
+        size = len(json.dumps(usage, allow_nan=False, ensure_ascii=False).encode("utf-8"))
+    except (ValueError, TypeError, RecursionError) as exc:
+        return {"omitted": f"the server's usage object is not plain JSON ({type(exc).__name__})"}
+    if size > MAX_USAGE_BYTES:
+        return {"omitted": f"the server's usage object is {size} bytes (over "
+                           f"{MAX_USAGE_BYTES})"}
+    return usage
+
+
+MAX_USAGE_BYTES = 16 * 1024
+
+
+def plausible_energy(energy: EnergyReading) -> EnergyReading:
+    """The reading, or "invalid" with the reason when a value is outside what a run can
+    use (ledger/bounds.py): a meter glitch must not make the record unwritable."""
+    checks = [("gross_j", energy.gross_j, MAX_JOULES), ("net_j", energy.net_j, MAX_JOULES),
+              ("window_s", energy.window_s, MAX_SECONDS),
+              ("idle_power_w", energy.idle_power_w, MAX_WATTS),
+              ("avg_power_w", energy.avg_power_w, MAX_WATTS),
+              ("peak_power_w", energy.peak_power_w, MAX_WATTS),
+              ("samples", energy.samples, MAX_COUNT)]
+    for name, value, bound in checks:
+        lower = -bound if name in ("gross_j", "net_j") else 0
+        if value is not None and not (math.isfinite(value) and lower <= value <= bound):
+            return EnergyReading(method=energy.method, confidence="invalid",
+                                 reason=f"implausible meter reading: {name} = {value!r} "
+                                        f"(outside [{lower}, {bound}])")
+    return energy
+
+
 def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, completion: Completion,
                  outcome: Outcome, energy: EnergyReading, residency: Residency,
                  started_at: datetime, finished_at: datetime, attempt: int,
                  answer_sha256: str | None, thinking_sha256: str | None,
                  cold_start: bool, supersedes: str | None = None,
                  power: AppliedPower | None = None) -> RunRecord:
-    checks = [Check(name=c.name, passed=c.passed, weight=c.weight, detail=c.detail)
+    checks = [Check(name=c.name, passed=c.passed, weight=c.weight, detail=inline(c.detail) or "")
               for c in outcome.checks]
+    energy = plausible_energy(energy)
     task = run.task
     return RunRecord(
         run_id=run_id(run.run_key, attempt), run_key=run.run_key, attempt=attempt,
@@ -89,7 +141,7 @@ def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, complet
         thinking_chars=len(outcome.thinking_text), answer_chars=len(outcome.answer_text),
         done_reason=completion.done_reason, truncated=outcome.truncated,
         answer_sha256=answer_sha256, thinking_sha256=thinking_sha256,
-        raw_usage=completion.raw_usage,
+        raw_usage=inline_usage(completion.raw_usage),
         energy_method=energy.method, energy_gross_j=energy.gross_j,
         energy_gross_mj=_mj(energy.gross_j), idle_power_w=energy.idle_power_w,
         energy_net_j=energy.net_j, energy_net_mj=_mj(energy.net_j),
@@ -98,11 +150,11 @@ def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, complet
         energy_confidence=energy.confidence,  # type: ignore[arg-type]
         energy_confidence_reason=energy.reason,
         status=outcome.status,  # type: ignore[arg-type]
-        completed=completion.completed, error=outcome.error,
+        completed=completion.completed, error=inline(outcome.error),
         score_percent=outcome.score_percent,
         checks_passed=sum(c.passed for c in checks) if checks else None,
         checks_total=len(checks) if checks else None,
-        checks=checks, extracted_answer=outcome.extracted,
+        checks=checks, extracted_answer=inline(outcome.extracted),
         passed=outcome.passed, fully_correct=outcome.fully_correct,
         hard_failure=outcome.hard_failure, failure_stage=outcome.failure_stage,
         failure_type=outcome.failure_type, failure_subtypes=outcome.failure_subtypes,

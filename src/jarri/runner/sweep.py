@@ -124,6 +124,7 @@ def prepare(cfg: SweepConfig, *, dry_run: bool = False) -> PreparedSweep:
                       options=options, shard=shard)
     state = load_state(ws.ledger(e.experiment_id) for e in experiments)
     todo = [r for r in plan if state.needs_run(r.run_key, cfg.retry_failed)]
+    notes = [*notes, *state.skipped_notes()]
     summary = summarise(plan, todo, repeats=cfg.repeats, power_levels=levels)
     return PreparedSweep(cfg, sweep_id, ws, backend, version, infos, experiments, levels, plan,
                          todo, state, summary, gpus, resolved, notes, writers)
