@@ -65,6 +65,9 @@ def inline_usage(usage: dict[str, Any]) -> dict[str, Any]:
         size = len(json.dumps(usage, allow_nan=False, ensure_ascii=False).encode("utf-8"))
     except (ValueError, TypeError, RecursionError) as exc:
         return {"omitted": f"the server's usage object is not plain JSON ({type(exc).__name__})"}
+    if _depth(usage) > MAX_USAGE_DEPTH:
+        return {"omitted": f"the server's usage object is nested more than "
+                           f"{MAX_USAGE_DEPTH} deep"}
     if size > MAX_USAGE_BYTES:
         return {"omitted": f"the server's usage object is {size} bytes (over "
                            f"{MAX_USAGE_BYTES})"}
@@ -72,6 +75,15 @@ def inline_usage(usage: dict[str, Any]) -> dict[str, Any]:
 
 
 MAX_USAGE_BYTES = 16 * 1024
+MAX_USAGE_DEPTH = 16  # real usage objects are two or three deep
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
 
 
 def plausible_energy(energy: EnergyReading) -> EnergyReading:
