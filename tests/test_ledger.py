@@ -113,3 +113,47 @@ def test_ledger_doc_names_every_energy_method() -> None:
     for m in sorted(methods):
         assert f"`{m}`" in line, m
     assert "to come" not in line
+
+
+def test_resume_names_the_lines_it_skipped_and_never_repeats_a_run_id(tmp_path: Path) -> None:
+    from conftest import run_jarri
+    from jarri.runner.resume import SHOWN_SKIPPED, load_state
+
+    good, hidden = make_record(1), make_record(2)
+    extreme = json.loads(hidden.to_line())
+    extreme["output_tokens"] = 2**63 - 1  # a record no reader accepts, naming its key
+    ledger = tmp_path / "benchmarks" / "smoke_v1" / "llm_benchmark_runs.jsonl"
+    ledger.parent.mkdir(parents=True)
+    ledger.write_bytes(good.to_line() + json.dumps(extreme).encode() + b"\n" + b"garbage\n")
+    state = load_state([ledger])
+    assert state.needs_run(hidden.run_key, retry_failed=False)
+    assert state.next_attempt(hidden.run_key) == (2, None)  # not attempt 1: its id is taken
+    assert state.next_attempt(good.run_key) == (2, good.run_id)
+    notes = state.skipped_notes()
+    assert len(notes) == 2
+    assert f"{ledger}:2: field 'output_tokens'" in notes[0] and "plausible" in notes[0]
+    assert f"{ledger}:3: invalid JSON" in notes[1]
+    ledger.write_bytes(ledger.read_bytes() + b"x\n" * (SHOWN_SKIPPED + 3))
+    notes = load_state([ledger]).skipped_notes()
+    assert len(notes) == SHOWN_SKIPPED + 1 and "and 5 more" in notes[-1]
+    # the plan says so
+    r = run_jarri("run", "-m", "gemma3:270m", "-e", "smoke_v1", "--dry-run", "-w", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert "note    skipped" in r.stdout and ":2: field 'output_tokens'" in r.stdout, r.stdout
+
+
+def test_the_documented_bounds_are_the_declared_ones() -> None:
+    from conftest import REPO
+    from jarri.ledger import bounds
+
+    doc = (REPO / "docs" / "ledger.md").read_text()
+    declared = {"counts (tokens, characters, samples, checks) 0 … 10^12": bounds.MAX_COUNT,
+                "durations 0 … 10^7 s": bounds.MAX_SECONDS,
+                "energies −10^10 … 10^10 J": bounds.MAX_JOULES,
+                "0 … 10^5 W": bounds.MAX_WATTS, "0 … 10^15 bytes": bounds.MAX_BYTES,
+                "0 … 10^9 MiB": bounds.MAX_MIB, "within ±10^15": bounds.MAX_FLOAT}
+    flat = " ".join(doc.split())
+    for text, value in declared.items():
+        assert text in flat, text
+        assert f"10^{len(str(int(value))) - 1}" in text and value == 10 ** (len(str(int(value)))
+                                                                           - 1)

@@ -11,6 +11,8 @@ import click
 from jarri.commands.console import err, out
 from jarri.config import SweepConfig, load_sweep_file, make_config, split_list
 from jarri.runner.progress import ConsoleProgress
+from jarri.errors import SweepInterrupted
+from jarri.runner.signals import SignalGuard
 from jarri.runner.sweep import PreparedSweep, execute, prepare
 
 # name -> how a CLI value becomes a config value
@@ -140,7 +142,16 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
     if "models" not in values:
         raise click.UsageError("no models given: use --models NAME[,NAME...] or a --config file")
     cfg: SweepConfig = make_config(values, str(config_file) if config_file else "command line")
-    prepared = prepare(cfg, dry_run=dry_run)
+    # Signals during the preparation (which may load a model to read its metadata) stop
+    # it too, even when they arrive inside a native call (runner/signals.py).
+    with SignalGuard() as guard:
+        prepared = prepare(cfg, dry_run=dry_run)
+        try:
+            guard.check()
+        except SweepInterrupted:
+            prepared.release()
+            prepared.backend.close()
+            raise
     _print_plan(prepared)
     if dry_run:
         _print_dry_run(prepared)

@@ -153,8 +153,10 @@ class SweepRunner:
                     cold = True
                 loaded = run.model
                 residency = self.backend.residency(run.model)
+                guard.check()
             self.progress.running(f"{run.model} {run.task.task_id} r{run.repeat_index}")
             record = self._one(run, residency, cold)
+            guard.check()  # a signal during the run (a model load included): not written
             with guard.critical():
                 self._writer(run.task.experiment_id).append(record)
             result.written += 1
@@ -162,6 +164,7 @@ class SweepRunner:
             result.passed += record.passed
             self.progress.done(record)
             residency = self.backend.residency(run.model)  # checked after each run
+            guard.check()
 
     def _one(self, run: PlannedRun, residency: Residency, cold: bool) -> RunRecord:
         started = _now()

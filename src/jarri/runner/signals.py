@@ -3,6 +3,11 @@
 Outside a critical section a signal raises SweepInterrupted at once (the run in flight is
 discarded whole). Inside one (writing a record), it is held and raised when the section ends,
 so a record is either fully on disk or not there at all.
+
+A signal is also *remembered*: Python runs a handler at the next bytecode, and while
+llama.cpp loads a model that bytecode is in a ctypes callback (its log callback), where
+ctypes prints the exception and drops it. The sweep therefore calls ``check()`` after each
+call into a backend, which raises for a signal that arrived during it, dropped or not.
 """
 
 from __future__ import annotations
@@ -21,14 +26,24 @@ _EXIT: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 class SignalGuard:
     def __init__(self) -> None:
         self._depth = 0
-        self._pending: int | None = None
+        self._received: int | None = None
         self._old: dict[int, Any] = {}
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        if self._depth > 0:
-            self._pending = signum
-            return
+        self._received = signum
+        if self._depth == 0:
+            self._raise()
+
+    def _raise(self) -> None:
+        signum = self._received
+        assert signum is not None
         raise SweepInterrupted(signal.Signals(signum).name, _EXIT[signum])
+
+    def check(self) -> None:
+        """Raise for a signal received since the guard was entered (even one whose
+        exception a native callback swallowed)."""
+        if self._received is not None and self._depth == 0:
+            self._raise()
 
     def __enter__(self) -> SignalGuard:
         for sig in _EXIT:
@@ -46,6 +61,4 @@ class SignalGuard:
             yield
         finally:
             self._depth -= 1
-        if self._depth == 0 and self._pending is not None:
-            signum, self._pending = self._pending, None
-            raise SweepInterrupted(signal.Signals(signum).name, _EXIT[signum])
+        self.check()
