@@ -23,7 +23,7 @@ from conftest import run_jarri
 from jarri.backends.base import Completion, GenerationOptions, ModelInfo, Residency
 from jarri.backends.ollama import OllamaBackend
 from jarri.backends.openai_compat import OpenAICompatBackend
-from jarri.errors import BackendUnavailable
+from jarri.errors import BackendUnavailable, UnknownModel
 from jarri.ledger.reader import parse_line, read_ledger
 from jarri.ledger.record import MAX_INLINE_CHARS, RunRecord
 from jarri.measure.meter import NullMeter
@@ -395,3 +395,35 @@ def test_a_sweep_survives_a_hostile_server_and_a_50_mb_answer(
     summary = json.loads((tmp_path / "benchmark_ui/data/verification/quarantine.json")
                          .read_text())
     assert summary["rows"] == [], summary
+
+
+SHOW = {"model_info": {"gemma3.context_length": 32768, "general.architecture": "gemma3"}}
+
+
+@st.composite
+def hostile_document(draw: st.DrawFn, doc: Any) -> bytes:
+    path = draw(st.sampled_from(_paths(doc)))
+    hole = json.dumps(HOLE).encode()
+    return json.dumps(_punch(doc, path)).encode().replace(hole, draw(FRAGMENTS))
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_arbitrary_json_in_any_metadata_field_is_a_clear_error_or_an_answer(
+        server: tuple[ScriptedServer, Script], data: st.DataObject) -> None:
+    s, script = server
+    path = data.draw(st.sampled_from([*METADATA, "/api/show"]))
+    body = data.draw(hostile_document(SHOW if path == "/api/show" else METADATA[path]))
+    script.metadata = {path: Reply(pieces=[body])}
+    backend = OpenAICompatBackend(s.url) if path.startswith("/v1") else OllamaBackend(s.url)
+    try:
+        backend.version()
+        info = backend.model_info(MODEL)
+        assert info.context_length is None or 0 < info.context_length <= 10**12
+        assert backend.residency(MODEL).mode in ("full_gpu", "hybrid", "cpu", "unknown")
+    except (BackendUnavailable, UnknownModel) as exc:
+        assert s.url in str(exc)  # a message naming the server, not a traceback
+    finally:
+        script.metadata = {}
+        backend.close()

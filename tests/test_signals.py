@@ -38,22 +38,27 @@ def test_a_signal_inside_a_native_callback_still_stops(monkeypatch: pytest.Monke
     dropped: list[BaseException | None] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda u: dropped.append(u.exc_value))
     with SignalGuard() as guard:
+        hook = sys.unraisablehook
+        seen: list[BaseException | None] = []
+        # the premise: ctypes drops the exception and the native call returns normally
+        sys.unraisablehook = lambda u: (seen.append(u.exc_value), hook(u))  # type: ignore
         _native_call_that_calls_back(sig)
-        # the premise: ctypes dropped the exception and the native call returned normally
-        assert dropped and all(isinstance(e, SweepInterrupted) for e in dropped)
+        sys.unraisablehook = hook
+        assert seen and all(isinstance(e, SweepInterrupted) for e in seen)
         with pytest.raises(SweepInterrupted) as exc:
             guard.check()
     assert exc.value.exit_code == code
+    assert dropped == []  # the guard kept the dropped signal out of the noise
+    assert sys.unraisablehook is not hook  # and gave the hook back
 
 
 def test_a_signal_inside_a_critical_section_waits_for_its_end() -> None:
     with SignalGuard() as guard:
-        with pytest.raises(SweepInterrupted):
-            with guard.critical():
-                os.kill(os.getpid(), signal.SIGTERM)
-                for _ in range(10_000):
-                    pass
-                written = True  # the section ran to its end
+        with pytest.raises(SweepInterrupted), guard.critical():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(10_000):
+                pass
+            written = True  # the section ran to its end
         assert written
 
 

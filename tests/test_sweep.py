@@ -296,3 +296,23 @@ def test_a_second_sweep_cannot_plan_while_the_first_holds_the_ledger(tmp_path: P
     dry = run_jarri("run", "-m", "gemma3:270m", "-e", "smoke_v1", "--dry-run", "-w",
                     str(tmp_path))
     assert dry.returncode == 0 and "0 already in the ledger, 6 to run" in dry.stdout
+
+
+def test_a_signal_while_the_model_loads_always_stops_the_sweep(tmp_path: Path) -> None:
+    """Signals spread over the start of a sweep, where llama.cpp reads the model's metadata
+    and loads it (its log callback runs Python code inside the native call): every one stops
+    the sweep with its exit code; before, some were dropped and the sweep ran to the end."""
+    outcomes = []
+    for i in range(10):
+        ws = tmp_path / f"w{i}"
+        sig, code = [(signal.SIGINT, 130), (signal.SIGTERM, 143)][i % 2]
+        proc = _start(ws)
+        time.sleep(0.6 + 0.15 * i)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+        outcomes.append((proc.returncode, code))
+        assert "Traceback" not in err and "Exception ignored" not in err, err
+        if (ws / LEDGER).exists():
+            res = records(ws)
+            assert not res.quarantined and len(res.records) < 6
+    assert all(got == want for got, want in outcomes), outcomes

@@ -10,8 +10,8 @@ import click
 
 from jarri.commands.console import err, out
 from jarri.config import SweepConfig, load_sweep_file, make_config, split_list
-from jarri.runner.progress import ConsoleProgress
 from jarri.errors import SweepInterrupted
+from jarri.runner.progress import ConsoleProgress
 from jarri.runner.signals import SignalGuard
 from jarri.runner.sweep import PreparedSweep, execute, prepare
 

@@ -13,6 +13,7 @@ call into a backend, which raises for a signal that arrived during it, dropped o
 from __future__ import annotations
 
 import signal
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -48,11 +49,20 @@ class SignalGuard:
     def __enter__(self) -> SignalGuard:
         for sig in _EXIT:
             self._old[sig] = signal.signal(sig, self._handle)
+        self._old_hook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
         return self
 
     def __exit__(self, *exc: object) -> None:
         for sig, old in self._old.items():
             signal.signal(sig, old)
+        sys.unraisablehook = self._old_hook
+
+    def _unraisable(self, unraisable: Any) -> None:
+        # The exception a native callback dropped: remembered, so no "Exception ignored"
+        # noise; anything else goes to the previous hook.
+        if not isinstance(unraisable.exc_value, SweepInterrupted):
+            self._old_hook(unraisable)
 
     @contextmanager
     def critical(self) -> Iterator[None]:
