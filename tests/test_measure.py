@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import time
 from pathlib import Path
 from types import ModuleType
@@ -223,3 +224,59 @@ def test_factory_picks_the_best_meter(nvml: Nvml, tmp_path: Path,
     assert null.method == "none"
     assert "nvidia-ml-py is not installed" in null.stop().reason
     assert "no CPU RAPL" in null.stop().reason
+
+
+DAMAGED = [b"", b"{", b"not json", b"[]", b'{"original_limits_w": 5}',
+           b'{"original_limits_w": {"GPU-x": "700"}}', b'{"original_limits_w": {"GPU-x": -1}}',
+           b'{"original_limits_w": {"GPU-x": NaN}}', b'{"original_limits_w": {"GPU-x": true}}',
+           b"\xff\xfe", b'{"pid": 3}', b"[" * 5000]
+
+
+@pytest.mark.parametrize("content", DAMAGED)
+def test_a_damaged_journal_stops_everything_that_touches_limits(
+        nvml: Nvml, tmp_path: Path, content: bytes) -> None:
+    jpath = tmp_path / "j.json"
+    ctl = PowerController(nvml, [0, 1], journal_file=jpath, settle_s=0)
+    (lv,), _ = resolve(parse_tokens("250w"), nvml, [0, 1])
+    ctl.apply(lv)  # limits changed, journal written ...
+    jpath.write_bytes(content)  # ... then the journal is damaged (a crash, a bad edit)
+    with pytest.raises(journal.JournalError) as exc:
+        restore_from_journal(nvml, jpath)
+    assert str(jpath) in exc.value.message and "nvidia-smi" in (exc.value.hint or "")
+    assert jpath.read_bytes() == content and nvml.limits(0).enforced_w == 250.0
+    other = PowerController(nvml, [0, 1], journal_file=jpath, settle_s=0)
+    (lv2,), _ = resolve(parse_tokens("300w"), nvml, [0, 1])
+    with pytest.raises(journal.JournalError):
+        other.apply(lv2)  # refused before the first change
+    assert nvml.limits(0).enforced_w == 250.0 and jpath.read_bytes() == content
+
+
+def test_gpus_not_in_the_machine_stay_in_the_journal_until_discarded(
+        nvml: Nvml, tmp_path: Path) -> None:
+    jpath = tmp_path / "j.json"
+    here = nvml.identity(0).uuid
+    nvml.set_limit_w(0, 300)
+    journal.write(jpath, {here: 700.0, "GPU-gone": 450.0})
+    done = restore_from_journal(nvml, jpath)
+    assert nvml.limits(0).enforced_w == 700.0
+    assert any("GPU-gone" in d and "stays in" in d and "--discard GPU-gone" in d for d in done)
+    assert journal.read(jpath) == {"GPU-gone": 450.0}
+    with pytest.raises(journal.JournalError) as exc:
+        journal.discard(jpath, "GPU-other")
+    assert "GPU-gone" in (exc.value.hint or "")
+    assert journal.discard(jpath, "GPU-gone") == 450.0 and not jpath.exists()
+
+
+def test_a_failed_journal_write_keeps_the_old_journal(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    jpath = tmp_path / "j.json"
+    journal.write(jpath, {"GPU-a": 700.0})
+    before = jpath.read_bytes()
+
+    def no_rename(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", no_rename)
+    with pytest.raises(OSError):
+        journal.write(jpath, {"GPU-a": 700.0, "GPU-b": 450.0})
+    assert jpath.read_bytes() == before and list(tmp_path.iterdir()) == [jpath]

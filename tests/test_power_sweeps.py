@@ -193,3 +193,46 @@ def test_backend_exception_and_evaluator_crash_restore(monkeypatch: pytest.Monke
     with pytest.raises(RuntimeError, match="backend blew up"):
         execute(prepared, ConsoleProgress())
     assert limits(tmp_path) == [700_000, 700_000] and not journal_exists(tmp_path)
+
+
+def test_a_damaged_journal_stops_a_sweep_and_the_restore_and_doctor_says_so(
+        gpu_env: dict[str, str], tmp_path: Path) -> None:
+    proc = _start(gpu_env, tmp_path / "ws")
+    _wait_for_records(tmp_path / "ws", 1, proc)
+    proc.send_signal(signal.SIGKILL)  # limits left changed, the journal keeps the originals
+    proc.communicate()
+    changed = limits(tmp_path)
+    assert changed != [700_000, 700_000]
+    jfile = tmp_path / "state" / "jarri" / "power_restore.json"
+    jfile.write_bytes(jfile.read_bytes()[:20])  # a partial journal
+    damaged = jfile.read_bytes()
+    for args in (["-e", "smoke_v1"], ["-e", "smoke_v1", "--tdp-levels", "80"]):
+        r = run(gpu_env, tmp_path / "ws2", *args)
+        assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+        assert str(jfile) in r.stderr and "unreadable" in r.stderr and "fix:" in r.stderr
+        assert limits(tmp_path) == changed and jfile.read_bytes() == damaged
+        assert not (tmp_path / "ws2" / "benchmarks").exists()
+    restore = subprocess.run(jarri_cmd("power", "restore"), env=gpu_env, capture_output=True,
+                             text=True, timeout=60)
+    assert restore.returncode == 2 and "unreadable" in restore.stderr
+    doctor = subprocess.run(jarri_cmd("doctor"), env=gpu_env, capture_output=True, text=True,
+                            timeout=60)
+    assert doctor.returncode == 0 and "DAMAGED" in doctor.stdout, doctor.stdout
+    assert limits(tmp_path) == changed and jfile.read_bytes() == damaged
+
+
+def test_power_restore_discard_drops_one_gpu(gpu_env: dict[str, str], tmp_path: Path) -> None:
+    jfile = tmp_path / "state" / "jarri" / "power_restore.json"
+    jfile.parent.mkdir(parents=True)
+    jfile.write_text('{"original_limits_w": {"GPU-gone": 450.0, "GPU-also-gone": 300}}')
+    r = subprocess.run(jarri_cmd("power", "restore", "--discard", "GPU-gone"), env=gpu_env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "discarded GPU GPU-gone" in r.stdout, r.stderr
+    assert json.loads(jfile.read_text())["original_limits_w"] == {"GPU-also-gone": 300}
+    r = subprocess.run(jarri_cmd("power", "restore"), env=gpu_env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0 and "GPU-also-gone" in r.stdout and "stays in" in r.stdout
+    assert jfile.exists()
+    r = subprocess.run(jarri_cmd("power", "restore", "--discard", "GPU-nope"), env=gpu_env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "no GPU 'GPU-nope'" in r.stderr

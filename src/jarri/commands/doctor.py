@@ -8,6 +8,7 @@ from rich.table import Table
 
 from jarri.backends import make_backend
 from jarri.commands.console import out
+from jarri.commands.power import journal_state
 from jarri.errors import JarriError
 from jarri.measure import journal
 from jarri.measure.gpu import best_meter_for, open_gpus
@@ -52,5 +53,4 @@ def doctor(ollama_url: str | None, openai_url: str | None) -> None:
               f"{getattr(meter, 'reason', 'NVML energy counter read at each run window edge')}",
               markup=False)
     out.print("power   limits are set through NVML and need root (or CAP_SYS_ADMIN); "
-              f"restore journal: {'present' if journal.read(journal.journal_path()) else 'none'}"
-              f" ({journal.journal_path()})", markup=False)
+              f"restore journal ({journal.journal_path()}): {journal_state()}", markup=False)

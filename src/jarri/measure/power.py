@@ -138,17 +138,22 @@ class PowerController:
 
 
 def restore_from_journal(nvml: Nvml, journal_file: Path | None = None) -> list[str]:
-    """Restore limits a crashed sweep left changed; returns what was done."""
+    """Restore limits a crashed sweep left changed; returns what was done. Entries of GPUs
+    not in this machine stay in the journal, reported (``jarri power restore --discard``)."""
     path = journal_file or journal.journal_path()
-    wanted = journal.read(path)
+    wanted = journal.read(path)  # JournalError for a damaged journal: nothing is touched
     if not wanted:
         return []
     by_uuid = {nvml.identity(i).uuid: i for i in range(nvml.count())}
     done, problems = [], []
+    absent: dict[str, float] = {}
     for uuid, w in sorted(wanted.items()):
         i = by_uuid.get(uuid)
         if i is None:
-            problems.append(f"GPU {uuid} from the journal is not in this machine")
+            absent[uuid] = w
+            done.append(f"GPU {uuid} from the journal is not in this machine: its original "
+                        f"limit ({w:.0f} W) stays in {path} ('jarri power restore --discard "
+                        f"{uuid}' drops it)")
             continue
         if abs(nvml.limits(i).enforced_w - w) > READBACK_TOLERANCE_W:
             nvml.set_limit_w(i, w)
@@ -161,5 +166,8 @@ def restore_from_journal(nvml: Nvml, journal_file: Path | None = None) -> list[s
         raise PowerLimitError("journal restore incomplete: " + "; ".join(problems),
                               hint=f"the journal {path} is kept; fix and rerun "
                                    "'jarri power restore'")
-    journal.clear(path)
+    if absent:
+        journal.write(path, absent)
+    else:
+        journal.clear(path)
     return done

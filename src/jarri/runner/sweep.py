@@ -89,9 +89,15 @@ def prepare(cfg: SweepConfig, *, dry_run: bool = False) -> PreparedSweep:
     levels, resolved, notes = power_levels(cfg, gpus)
     if gpus.nvml is not None:
         if dry_run:
-            if journal.read(journal.journal_path()):
-                notes.append(f"a restore journal exists ({journal.journal_path()}): the next "
-                             "real run (or 'jarri power restore') puts those limits back")
+            try:
+                pending = journal.read(journal.journal_path())
+            except journal.JournalError as exc:
+                notes.append(f"{exc.message}: a real run refuses to start ({exc.hint})")
+            else:
+                if pending:
+                    notes.append(f"a restore journal exists ({journal.journal_path()}): the "
+                                 "next real run (or 'jarri power restore') puts those limits "
+                                 "back")
         else:
             notes.extend(restore_from_journal(gpus.nvml))
     registry = SuiteRegistry([Path(d) for d in cfg.suite_dirs])
