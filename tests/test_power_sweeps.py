@@ -236,3 +236,35 @@ def test_power_restore_discard_drops_one_gpu(gpu_env: dict[str, str], tmp_path: 
     r = subprocess.run(jarri_cmd("power", "restore", "--discard", "GPU-nope"), env=gpu_env,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "no GPU 'GPU-nope'" in r.stderr
+
+
+def test_a_second_sweep_never_takes_or_resets_a_running_sweeps_limit(
+        gpu_env: dict[str, str], tmp_path: Path) -> None:
+    first = _start(gpu_env, tmp_path / "ws")  # 18 runs at 60 % (420 W)
+    _wait_for_records(tmp_path / "ws", 1, first)
+    assert limits(tmp_path) == [420_000, 420_000] and journal_exists(tmp_path)
+    # wants limits too: refused, nothing touched
+    wants = run(gpu_env, tmp_path / "ws2", "-e", "smoke_v1", "--tdp-levels", "80")
+    assert wants.returncode == 2 and "held by another running sweep" in wants.stderr, \
+        wants.stderr
+    assert "pid" in wants.stderr and str(tmp_path / "ws") in wants.stderr
+    assert limits(tmp_path) == [420_000, 420_000]
+    assert not (tmp_path / "ws2" / "benchmarks").exists()
+    # wants none: runs, but never "restores" the running sweep's cards
+    plain = run(gpu_env, tmp_path / "ws3", "-e", "smoke_v1")
+    assert plain.returncode == 0, plain.stderr
+    assert "held by another running sweep" in plain.stdout and "not restored" in plain.stdout
+    assert limits(tmp_path) == [420_000, 420_000] and journal_exists(tmp_path)
+    restore = subprocess.run(jarri_cmd("power", "restore"), env=gpu_env, capture_output=True,
+                             text=True, timeout=60)
+    assert restore.returncode == 0 and "not restored" in restore.stdout, restore.stderr
+    assert limits(tmp_path) == [420_000, 420_000]
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    recs = read_ledger(tmp_path / "ws" / LEDGER).records
+    assert len(recs) == 18 and {r.power_limit_applied_w for r in recs} == {420.0}
+    assert limits(tmp_path) == [700_000, 700_000] and not journal_exists(tmp_path)
+    # the limits are free again
+    again = run(gpu_env, tmp_path / "ws2", "-e", "smoke_v1", "--tdp-levels", "80")
+    assert again.returncode == 0, again.stderr
+    assert limits(tmp_path) == [700_000, 700_000]

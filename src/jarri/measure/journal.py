@@ -14,9 +14,12 @@ only record of the card's real setting.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,15 +94,44 @@ def clear(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Serialise read-modify-write of the journal between processes (sweeps on different
+    GPUs share it): a short wait, never a refusal."""
+    lock = path.with_name(path.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def add(path: Path, originals: dict[str, float]) -> None:
+    """Record originals of GPUs the journal does not hold yet (a held one keeps the first,
+    true original)."""
+    with locked(path):
+        known = read(path)
+        known.update({u: w for u, w in originals.items() if u not in known})
+        write(path, known)
+
+
+def remove(path: Path, uuids: set[str]) -> None:
+    """Drop the entries of GPUs whose limits are back; the journal goes when none is left."""
+    with locked(path):
+        known = {u: w for u, w in read(path).items() if u not in uuids}
+        if known:
+            write(path, known)
+        else:
+            clear(path)
+
+
 def discard(path: Path, uuid: str) -> float:
     """Drop one GPU's entry (the user says it need not be restored); returns its watts."""
     known = read(path)
     if uuid not in known:
         raise JournalError(f"the restore journal {path} has no GPU {uuid!r}",
                            hint=f"it lists: {', '.join(sorted(known)) or 'nothing'}")
-    watts = known.pop(uuid)
-    if known:
-        write(path, known)
-    else:
-        clear(path)
-    return watts
+    remove(path, {uuid})
+    return known[uuid]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jarri.errors import JarriError
 from jarri.measure import journal
+from jarri.measure.gpu_lock import GpuLock
 from jarri.measure.nvml import Nvml
 from jarri.measure.power_tokens import PowerLevel
 
@@ -97,10 +98,7 @@ class PowerController:
                 > READBACK_TOLERANCE_W]
         if todo and not self.changed:
             # Write down what to restore before the first change, so a crash cannot lose it.
-            known = journal.read(self.journal_file)
-            known.update({self.uuid[i]: w for i, w in self.original.items()
-                          if self.uuid[i] not in known})
-            journal.write(self.journal_file, known)
+            journal.add(self.journal_file, {self.uuid[i]: w for i, w in self.original.items()})
             self.changed = True
         for g in todo:
             self.nvml.set_limit_w(g.index, g.target_w)
@@ -133,41 +131,52 @@ class PowerController:
             raise PowerLimitError(
                 "could not restore the original power limits: " + "; ".join(problems),
                 hint=f"run 'jarri power restore' (the journal {self.journal_file} keeps them)")
-        journal.clear(self.journal_file)
+        # Only this sweep's GPUs: another sweep may hold other GPUs' originals in the journal.
+        journal.remove(self.journal_file, set(self.uuid.values()))
         self.changed = False
 
 
-def restore_from_journal(nvml: Nvml, journal_file: Path | None = None) -> list[str]:
-    """Restore limits a crashed sweep left changed; returns what was done. Entries of GPUs
-    not in this machine stay in the journal, reported (``jarri power restore --discard``)."""
+def restore_from_journal(nvml: Nvml, journal_file: Path | None = None, *,
+                         owned: frozenset[str] = frozenset(),
+                         owner: str = "jarri power restore") -> list[str]:
+    """Restore limits a crashed sweep left changed; returns what was done. A GPU whose
+    limit another running sweep holds (gpu_lock.py) is left alone and stays in the journal;
+    so do GPUs not in this machine (``jarri power restore --discard`` drops one). ``owned``:
+    GPUs whose locks the caller holds already."""
     path = journal_file or journal.journal_path()
     wanted = journal.read(path)  # JournalError for a damaged journal: nothing is touched
     if not wanted:
         return []
     by_uuid = {nvml.identity(i).uuid: i for i in range(nvml.count())}
     done, problems = [], []
-    absent: dict[str, float] = {}
+    restored: set[str] = set()
     for uuid, w in sorted(wanted.items()):
         i = by_uuid.get(uuid)
         if i is None:
-            absent[uuid] = w
             done.append(f"GPU {uuid} from the journal is not in this machine: its original "
                         f"limit ({w:.0f} W) stays in {path} ('jarri power restore --discard "
                         f"{uuid}' drops it)")
             continue
-        if abs(nvml.limits(i).enforced_w - w) > READBACK_TOLERANCE_W:
-            nvml.set_limit_w(i, w)
-            done.append(f"GPU {i} ({uuid}): power limit restored to {w:.0f} W")
-        else:
-            done.append(f"GPU {i} ({uuid}): already at {w:.0f} W")
-        if abs(nvml.limits(i).enforced_w - w) > READBACK_TOLERANCE_W:
-            problems.append(f"GPU {i} does not read back {w:.0f} W")
+        lock = GpuLock(uuid)
+        if uuid not in owned and not lock.try_acquire(owner):
+            done.append(f"GPU {i} ({uuid}): its limit is held by another running sweep "
+                        f"({lock.holder()}); not restored, it stays in the journal")
+            continue
+        try:
+            if abs(nvml.limits(i).enforced_w - w) > READBACK_TOLERANCE_W:
+                nvml.set_limit_w(i, w)
+                done.append(f"GPU {i} ({uuid}): power limit restored to {w:.0f} W")
+            else:
+                done.append(f"GPU {i} ({uuid}): already at {w:.0f} W")
+            if abs(nvml.limits(i).enforced_w - w) > READBACK_TOLERANCE_W:
+                problems.append(f"GPU {i} does not read back {w:.0f} W")
+            else:
+                restored.add(uuid)
+        finally:
+            lock.release()
+    journal.remove(path, restored)
     if problems:
         raise PowerLimitError("journal restore incomplete: " + "; ".join(problems),
-                              hint=f"the journal {path} is kept; fix and rerun "
+                              hint=f"the journal {path} keeps them; fix and rerun "
                                    "'jarri power restore'")
-    if absent:
-        journal.write(path, absent)
-    else:
-        journal.clear(path)
     return done

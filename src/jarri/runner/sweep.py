@@ -19,6 +19,7 @@ from jarri.errors import PowerLimitUnavailable
 from jarri.ledger.writer import LedgerWriter
 from jarri.measure import journal
 from jarri.measure.gpu import GpuSetup, best_meter_for, open_gpus
+from jarri.measure.gpu_lock import GpuLock, acquire_all, release_all
 from jarri.measure.meter import EnergyMeter
 from jarri.measure.power import PowerController, ResolvedLevel, resolve, restore_from_journal
 from jarri.measure.power_tokens import PowerLevel, parse_tokens
@@ -52,12 +53,18 @@ class PreparedSweep:
     # The ledgers of a real sweep, opened (and locked) before their state was read, so a
     # second sweep in the same workspace can neither plan from a stale state nor write.
     writers: dict[str, LedgerWriter] = field(default_factory=dict)
+    # The GPUs whose power limits this sweep owns (measure/gpu_lock.py), held until its
+    # limits are restored.
+    gpu_locks: list[GpuLock] = field(default_factory=list)
 
     def release(self) -> None:
-        """Close the ledgers of a sweep that will not run (execute closes them otherwise)."""
+        """Close the ledgers of a sweep that will not run (execute closes them otherwise)
+        and give up its GPUs' limits."""
         for w in self.writers.values():
             w.close()
         self.writers.clear()
+        release_all(self.gpu_locks)
+        self.gpu_locks.clear()
 
 
 def power_levels(cfg: SweepConfig, gpus: GpuSetup,
@@ -87,6 +94,7 @@ def sweep_id_for(cfg: SweepConfig) -> str:
 def prepare(cfg: SweepConfig, *, dry_run: bool = False) -> PreparedSweep:
     gpus = open_gpus(cfg.gpu_indices)
     levels, resolved, notes = power_levels(cfg, gpus)
+    gpu_locks: list[GpuLock] = []
     if gpus.nvml is not None:
         if dry_run:
             try:
@@ -99,7 +107,28 @@ def prepare(cfg: SweepConfig, *, dry_run: bool = False) -> PreparedSweep:
                                  "next real run (or 'jarri power restore') puts those limits "
                                  "back")
         else:
-            notes.extend(restore_from_journal(gpus.nvml))
+            # A sweep that sets limits owns its GPUs' limits until it has restored them; a
+            # second one that wants them is refused here, before anything is touched.
+            owner = f"sweep {sweep_id_for(cfg)} in {Path(cfg.workspace).resolve()}"
+            if resolved:
+                gpu_locks = acquire_all([g.uuid for g in gpus.identities], owner)
+            try:
+                notes.extend(restore_from_journal(
+                    gpus.nvml, owned=frozenset(g.uuid for g in gpus.identities)
+                    if gpu_locks else frozenset(), owner=owner))
+            except BaseException:
+                release_all(gpu_locks)
+                raise
+    try:
+        return _prepare_rest(cfg, dry_run, gpus, levels, resolved, notes, gpu_locks)
+    except BaseException:
+        release_all(gpu_locks)
+        raise
+
+
+def _prepare_rest(cfg: SweepConfig, dry_run: bool, gpus: GpuSetup,
+                  levels: list[PowerLevel | None], resolved: dict[str, ResolvedLevel],
+                  notes: list[str], gpu_locks: list[GpuLock]) -> PreparedSweep:
     registry = SuiteRegistry([Path(d) for d in cfg.suite_dirs])
     experiments = [registry.load(e) for e in cfg.experiments]
     ws = Workspace(Path(cfg.workspace))
@@ -133,7 +162,7 @@ def prepare(cfg: SweepConfig, *, dry_run: bool = False) -> PreparedSweep:
     notes = [*notes, *state.skipped_notes()]
     summary = summarise(plan, todo, repeats=cfg.repeats, power_levels=levels)
     return PreparedSweep(cfg, sweep_id, ws, backend, version, infos, experiments, levels, plan,
-                         todo, state, summary, gpus, resolved, notes, writers)
+                         todo, state, summary, gpus, resolved, notes, writers, gpu_locks)
 
 
 def _open_ledgers(ws: Workspace, experiments: list[Experiment]) -> dict[str, LedgerWriter]:
@@ -189,6 +218,8 @@ def execute(p: PreparedSweep, progress: SweepProgress,
                          idle_s=p.config.idle_s, require_full_gpu=p.config.require_full_gpu,
                          writers=p.writers)
     try:
-        return runner.run(p.todo)
+        return runner.run(p.todo)  # restores the limits before it returns
     finally:
         p.backend.close()
+        release_all(p.gpu_locks)
+        p.gpu_locks.clear()
