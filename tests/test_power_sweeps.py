@@ -255,6 +255,8 @@ def test_a_second_sweep_never_takes_or_resets_a_running_sweeps_limit(
     assert plain.returncode == 0, plain.stderr
     assert "held by another running sweep" in plain.stdout and "not restored" in plain.stdout
     assert limits(tmp_path) == [420_000, 420_000] and journal_exists(tmp_path)
+    measured = read_ledger(tmp_path / "ws3" / LEDGER).records
+    assert measured and {r.power_limit_set_by for r in measured} == {"another_sweep"}
     restore = subprocess.run(jarri_cmd("power", "restore"), env=gpu_env, capture_output=True,
                              text=True, timeout=60)
     assert restore.returncode == 0 and "not restored" in restore.stdout, restore.stderr
@@ -263,8 +265,13 @@ def test_a_second_sweep_never_takes_or_resets_a_running_sweeps_limit(
     assert first.returncode == 0, err
     recs = read_ledger(tmp_path / "ws" / LEDGER).records
     assert len(recs) == 18 and {r.power_limit_applied_w for r in recs} == {420.0}
+    assert {r.power_limit_set_by for r in recs} == {"this_sweep"}
     assert limits(tmp_path) == [700_000, 700_000] and not journal_exists(tmp_path)
     # the limits are free again
     again = run(gpu_env, tmp_path / "ws2", "-e", "smoke_v1", "--tdp-levels", "80")
     assert again.returncode == 0, again.stderr
     assert limits(tmp_path) == [700_000, 700_000]
+    alone = run(gpu_env, tmp_path / "ws4", "-e", "smoke_v1")  # nobody else holds a limit
+    assert alone.returncode == 0, alone.stderr
+    assert {r.power_limit_set_by for r in read_ledger(tmp_path / "ws4" / LEDGER).records} \
+        == {None}

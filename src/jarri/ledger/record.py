@@ -117,6 +117,10 @@ class RunRecord(BaseModel):
     power_limit_min_w: Watts | None = None
     power_limit_max_w: Watts | None = None
     power_limit_clamped: bool | None = None
+    power_limit_set_by: Literal["this_sweep", "another_sweep"] | None = Field(
+        default=None, description="Who set the limit in force during the run: this sweep (a "
+        "level was requested), another running sweep (it held a counted GPU's limit: "
+        "measure/gpu_lock.py), or null (nobody known: the card's own setting).")
 
     # --- GPU identity (null without a GPU)
     gpu_name: str | None = None

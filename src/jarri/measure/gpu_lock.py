@@ -56,6 +56,20 @@ class GpuLock:
         self._fd = fd
         return True
 
+    def held_elsewhere(self) -> bool:
+        """Whether another process holds this GPU's limit now (a probe: takes nothing)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return False  # no lock file: nobody ever held it here
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)  # closing drops a shared lock the probe took
+        return False
+
     def holder(self) -> str:
         try:
             return self.path.read_text(encoding="utf-8", errors="replace").strip()[:300]

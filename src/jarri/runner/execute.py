@@ -18,6 +18,7 @@ from jarri.errors import SweepInterrupted
 from jarri.ledger.record import RunRecord
 from jarri.ledger.store import ContentStore
 from jarri.ledger.writer import LedgerWriter
+from jarri.measure.gpu_lock import GpuLock
 from jarri.measure.meter import EnergyMeter, EnergyReading, measure_idle
 from jarri.measure.nvml_meter import NvmlEnergyMeter
 from jarri.measure.power import PowerController, ResolvedLevel
@@ -174,6 +175,9 @@ class SweepRunner:
         completion: Completion = self.backend.generate(run.model, run.task.prompt, run.options,
                                                        self.timeout_s)
         energy = self.meter.stop()
+        set_by = "this_sweep" if run.power else (
+            "another_sweep" if any(GpuLock(u).held_elsewhere() for u in self.ctx.gpu_uuids)
+            else None)
         if self.require_full_gpu and (residency.mode in ("hybrid", "cpu") or (
                 residency.mode == "unknown" and self.ctx.backend == "ollama")):
             energy = EnergyReading(method=energy.method, confidence="invalid",
@@ -192,4 +196,4 @@ class SweepRunner:
             outcome=outcome, energy=energy, residency=residency, started_at=started,
             finished_at=_now(), attempt=attempt, answer_sha256=answer_sha,
             thinking_sha256=thinking_sha, cold_start=cold, supersedes=superseded,
-            power=self._applied if run.power else None)
+            power=self._applied if run.power else None, limit_set_by=set_by)

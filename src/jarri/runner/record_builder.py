@@ -27,6 +27,7 @@ class SweepContext:
     host: str
     gpu: GpuIdentity | None = None          # the first GPU whose energy is counted
     gpu_indices: tuple[int, ...] = ()
+    gpu_uuids: tuple[str, ...] = ()             # of the counted GPUs
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,8 @@ def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, complet
                  started_at: datetime, finished_at: datetime, attempt: int,
                  answer_sha256: str | None, thinking_sha256: str | None,
                  cold_start: bool, supersedes: str | None = None,
-                 power: AppliedPower | None = None) -> RunRecord:
+                 power: AppliedPower | None = None,
+                 limit_set_by: str | None = None) -> RunRecord:
     checks = [Check(name=c.name, passed=c.passed, weight=c.weight, detail=inline(c.detail) or "")
               for c in outcome.checks]
     energy = plausible_energy(energy)
@@ -136,6 +138,7 @@ def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, complet
         power_limit_min_w=power.min_w if power else None,
         power_limit_max_w=power.max_w if power else None,
         power_limit_clamped=power.clamped if power else None,
+        power_limit_set_by=limit_set_by,  # type: ignore[arg-type]
         gpu_name=ctx.gpu.name if ctx.gpu else None,
         gpu_uuid=ctx.gpu.uuid if ctx.gpu else None,
         gpu_driver_version=ctx.gpu.driver_version if ctx.gpu else None,

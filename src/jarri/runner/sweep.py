@@ -207,7 +207,8 @@ def execute(p: PreparedSweep, progress: SweepProgress,
     ctx = SweepContext(sweep_id=p.sweep_id, backend=p.config.backend,
                        backend_version=p.backend_version, jarri_version=__version__,
                        host=socket.gethostname(), gpu=p.gpus.first,
-                       gpu_indices=tuple(p.gpus.indices))
+                       gpu_indices=tuple(p.gpus.indices),
+                       gpu_uuids=tuple(g.uuid for g in p.gpus.identities))
     power = None
     if p.resolved and p.gpus.nvml is not None:
         power = PowerController(p.gpus.nvml, p.gpus.indices, settle_s=p.config.settle_s)
