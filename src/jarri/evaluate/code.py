@@ -14,41 +14,103 @@ import json
 import re
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from jarri.evaluate import assertions, values
 from jarri.evaluate.language import refusal
 from jarri.evaluate.reply import prepare
 from jarri.evaluate.report import Check, EvalReport, build_report
-from jarri.evaluate.sandbox import Limits, run_python
+from jarri.evaluate.sandbox import Limits, SandboxResult, run_python
 
 # A fence at any indentation (inside a list item too), any tag; the tag decides the language.
 _FENCE = re.compile(r"^([ \t]*)```[ \t]*([\w+#.-]*)[^\n]*\n(.*?)^[ \t]*```", re.S | re.M)
 _PYTHON_TAGS = {"", "python", "python3", "py", "py3", "python2", "pycon", "ipython"}
 _CODE_START = re.compile(r"^(?:def|class|import|from|async\s+def|@)\b", re.M)
-MARKER = "@@JARRI_RESULT@@"
-
-# Runs inside the sandbox: imports the answer, runs each hidden test, prints one JSON line.
+# Runs inside the sandbox after the value codec (values.py's source): PID 1 of the sandbox
+# forks the candidate, which imports the answer, makes each call from calls.json and writes one
+# encoded outcome a line into a pipe of its own; the parent process then passes the lines on
+# through the result channel, which the candidate never holds. Only return values leave: the
+# expected values stay with the evaluator.
 HARNESS = '''
-import json, sys
-sys.path.insert(0, ".")  # python -I leaves the script's folder off sys.path
-TESTS = json.loads(open("tests.json", encoding="utf-8").read())
-result = {}
-try:
-    import solution
-except BaseException as exc:
-    error = type(exc).__name__ + ": " + str(exc)[:300]
-    print("@@JARRI_RESULT@@" + json.dumps({"import_error": error}))
-    sys.exit(0)
-for name, src in TESTS.items():
+import ctypes, json, os, select, sys
+
+
+def _candidate(calls, out_fd):
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)  # python -I leaves the program's folder off sys.path
+    out = os.fdopen(out_fd, "w", encoding="utf-8")
     try:
-        exec(compile(src, name, "exec"), {"solution": solution})
-        result[name] = None
-    except AssertionError as exc:
-        result[name] = "assertion failed" + (": " + str(exc)[:200] if str(exc) else "")
+        import solution
     except BaseException as exc:
-        result[name] = type(exc).__name__ + ": " + str(exc)[:200]
-print("@@JARRI_RESULT@@" + json.dumps({"tests": result}))
+        out.write(json.dumps({"import_error": type(exc).__name__ + ": " + str(exc)[:300]}))
+        out.write("\\n")
+        out.flush()
+        os._exit(0)
+    for name, args, kwargs in calls:
+        try:
+            value = getattr(solution, name)(*[decode(a) for a in args],
+                                            **{k: decode(v) for k, v in kwargs})
+            line = {"value": encode(value)}
+        except BaseException as exc:
+            line = {"raised": type(exc).__name__ + ": " + str(exc)[:200]}
+        try:
+            text = json.dumps(line)
+        except BaseException as exc:
+            text = json.dumps({"raised": "the result could not be passed back: "
+                               + type(exc).__name__})
+        out.write(text + "\\n")
+        out.flush()
+    os._exit(0)  # no atexit handler, no finaliser of the candidate's runs after the calls
+
+
+def main():
+    channel = int(os.environ.pop("JARRI_CHANNEL_FD"))
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace by the candidate
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "calls.json"), encoding="utf-8") as fh:
+        calls = json.load(fh)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(channel)
+        os.close(r)
+        _candidate(calls, w)
+    os.close(w)
+    # Read until the candidate has exited (not until EOF: a process it started may hold the
+    # pipe open); what is still buffered then is read without waiting.
+    data, status, finished = bytearray(), 0, 0
+    os.set_blocking(r, False)
+    while True:
+        select.select([r], [], [], 0.05)
+        eof = False
+        while True:
+            try:
+                chunk = os.read(r, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                eof = True
+                break
+            if len(data) < 8_000_000:
+                data += chunk
+        if eof or finished:
+            break
+        finished, status = os.waitpid(pid, os.WNOHANG)
+    if not finished:
+        _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    with os.fdopen(channel, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"exit": code, "lines": data.decode("utf-8", "replace")}))
+
+
+main()
 '''
+
+
+def _program() -> str:
+    # One codec, both sides: the harness is built from values.py's own source.
+    return Path(values.__file__).read_text(encoding="utf-8") + HARNESS
 
 
 @dataclass(frozen=True)
@@ -127,9 +189,11 @@ def code_problems(params: dict[str, Any], ground_truth: Any) -> list[str]:
         return ["code needs ground truth {tests: {name: python assertion, ...}}"]
     for name, src in tests.items():
         try:
-            compile(src, name, "exec")
-        except SyntaxError as exc:
-            return [f"code: hidden test {name!r} is not valid Python: {exc}"]
+            assertions.parse(name, src)
+        except assertions.TestSyntaxError as exc:
+            return [f"code: hidden test {name!r}: {exc}. A hidden test calls the answer as "
+                    "solution.NAME(literal arguments) and asserts on the results with plain "
+                    "expressions (docs/evaluators.md, 'Hidden tests')"]
     return []
 
 
@@ -148,37 +212,76 @@ def evaluate_code(answer: str, ground_truth: Any, params: dict[str, Any],
                             failure_stage=stage, failure_type=ftype, format_violations=fmt)
     limits = Limits(cpu_s=int(params.get("cpu_s", 5)), wall_s=float(params.get("wall_s", 10)),
                     memory_mib=int(params.get("memory_mib", 512)))
-    res = run_python({"solution.py": code, "tests.json": json.dumps(tests),
-                      "harness.py": HARNESS}, "harness.py", limits)
+    trees = {n: assertions.parse(n, src) for n, src in tests.items()}
+    wanted = list({c.key: c for t in trees.values() for c in assertions.calls(t)}.values())
+    res = run_python(_program(), limits, {"solution.py": code,
+                                          "calls.json": json.dumps([c.wire() for c in wanted])})
     where = "; ".join(res.isolation)
-    payload = next((ln[len(MARKER):] for ln in reversed(res.stdout.splitlines())
-                    if ln.startswith(MARKER)), None)
-    outcome: dict[str, Any] = json.loads(payload) if payload else {}
-    if res.timed_out or outcome.get("import_error") or "tests" not in outcome:
+    outcomes, exit_code, why_bad = _outcomes(res, wanted)
+    import_error = outcomes.pop("import_error", None)
+    answered = len(outcomes) == len(wanted)
+    if res.timed_out or import_error or why_bad or not answered:
         if res.timed_out:
             why, ftype = f"killed after {limits.wall_s:g} s wall clock", "execution_timeout"
-        elif outcome.get("import_error"):
-            why, ftype = f"the code failed on import: {outcome['import_error']}", "runtime_error"
-        elif res.returncode is not None and res.returncode < 0:
-            why, ftype = f"killed by signal {-res.returncode} (CPU {limits.cpu_s} s or memory " \
-                         f"{limits.memory_mib} MiB limit)", "execution_timeout" \
-                if -res.returncode in (9, 24) else "runtime_error"
+        elif import_error:
+            why, ftype = f"the code failed on import: {import_error.error}", "runtime_error"
+        elif why_bad:
+            why, ftype = why_bad, "runtime_error"
         else:
-            why, ftype = f"the process failed (exit {res.returncode}): " \
-                         f"{res.stderr.strip().splitlines()[-1:]}", "runtime_error"
+            code_ = exit_code if exit_code is not None else res.returncode
+            why = f"the program ended (exit {code_}) after {len(outcomes)} of {len(wanted)} " \
+                  f"calls: {res.stderr.strip().splitlines()[-1:]}"
+            ftype = "runtime_error"
+            if code_ is not None and code_ < 0:
+                why = f"killed by signal {-code_} (CPU {limits.cpu_s} s or memory " \
+                      f"{limits.memory_mib} MiB limit) after {len(outcomes)} of " \
+                      f"{len(wanted)} calls"
+                ftype = "execution_timeout" if -code_ in (9, 24) else "runtime_error"
         runs = Check("code_runs", False, weight=0.0, detail=f"{why} [{where}]")
         checks = [present, runs, *(Check(f"test:{n}", False, detail="not run") for n in tests)]
         return build_report(checks, pass_threshold=pass_threshold, extracted=code[:2000],
                             failure_stage="execute", failure_type=ftype,
                             format_violations=fmt)
-    results: dict[str, str | None] = outcome["tests"]
     checks = [present, Check("code_runs", True, weight=0.0, detail=f"ran [{where}]")]
-    checks += [Check(f"test:{n}", results.get(n) is None and n in results,
-                     detail="passed" if results.get(n) is None and n in results
-                     else str(results.get(n, "not run"))) for n in tests]
+    for name, tree in trees.items():
+        try:
+            assertions.check(tree, outcomes)
+            checks.append(Check(f"test:{name}", True, detail="passed"))
+        except assertions.TestFailed as exc:
+            checks.append(Check(f"test:{name}", False, detail=str(exc)[:300]))
     # Functional correctness is all or nothing (pass@1, as HumanEval grades): a program that
     # fails a hidden test is wrong, however many it passes; the checks still say which.
     failed = any(not c.passed for c in checks)
     return build_report(checks, pass_threshold=pass_threshold, extracted=code[:2000],
                         failure_stage="semantic", failure_type="wrong_answer",
                         format_violations=fmt, void=failed)
+
+
+def _outcomes(res: SandboxResult, wanted: list[assertions.Call]
+              ) -> tuple[dict[str, assertions.Outcome], int | None, str | None]:
+    """The sandbox's answers by call key, the candidate's exit code, and what was malformed.
+
+    Everything here came out of the sandbox, so it is parsed as hostile data: strict JSON,
+    strict tagged values, at most one answer per call, in order."""
+    if res.channel_overflow:
+        return {}, None, "the program returned more than 8 MiB of results"
+    if not res.channel:
+        return {}, None, None
+    try:
+        report = json.loads(res.channel)
+        exit_code, lines = report["exit"], report["lines"].splitlines()
+        if not isinstance(exit_code, int) or isinstance(exit_code, bool):
+            raise ValueError("exit is not a number")
+        out: dict[str, assertions.Outcome] = {}
+        for i, line in enumerate(lines):
+            data = json.loads(line)
+            if i == 0 and isinstance(data, dict) and set(data) == {"import_error"}:
+                out["import_error"] = assertions.Outcome(error=str(data["import_error"])[:300])
+                break
+            if i >= len(wanted):
+                raise ValueError("more results than calls")
+            out[wanted[i].key] = assertions.outcome_from_wire(data)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
+            RecursionError) as exc:
+        return {}, None, f"the program's results were malformed: {str(exc)[:200]}"
+    return out, exit_code, None

@@ -52,7 +52,7 @@ EVALUATORS: dict[str, Evaluator] = {
                              ("uses:<word>", "on_topic", "bullet_count", "sentence_count",
                               "numbered", "right_subject", "max_words", "min_words", "max_chars",
                               "avoids:<word>")),
-    "code": Evaluator("code", "3", code.evaluate_code, code.code_problems,
+    "code": Evaluator("code", "4", code.evaluate_code, code.code_problems,
                       ("code_present", "code_runs", "test:<name> per hidden test")),
 }
 
