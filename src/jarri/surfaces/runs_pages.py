@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,10 @@ from jarri.analysis.database import Analysis
 ANSWER_CHARS = 4000
 STORE = "content store"
 ORIGINAL = "original answer file (may belong to a later re-run: see import_flags)"
+REFUSED = ("not read: the record names an answer file outside its own folder (a symlink or "
+           "a path that leaves it); only the ledger's content store, or an imported row's file "
+           "inside its experiment folder, is read")
+_SHA = re.compile(r"[0-9a-f]{64}")
 
 
 def _store_listing(ledger_dir: str) -> set[str]:
@@ -45,18 +50,25 @@ def load_answers(db: Analysis, root: Path) -> int:
     wanted = db.con.execute(
         "SELECT r.run_id, r.source_file, r.answer_sha256, r.answer_file FROM runs r "
         "LEFT JOIN stored s ON s.source_file = r.source_file AND s.sha = r.answer_sha256 "
-        "WHERE s.sha IS NOT NULL OR (r.answer_sha256 IS NULL AND r.answer_file IS NOT NULL) "
-        "ORDER BY r.run_id").fetchall()
+        "WHERE s.sha IS NOT NULL OR (r.answer_sha256 IS NULL AND r.answer_file IS NOT NULL "
+        "AND r.imported_from IS NOT NULL) ORDER BY r.run_id").fetchall()
     paths: list[tuple[str, str, str]] = []
+    refused: list[tuple[str, None, str]] = []
     for run_id, source_file, sha, answer_file in wanted:
         ledger_dir = str((root / source_file).parent)
         if sha:
-            paths.append((run_id, os.path.join(ledger_dir, "outputs", sha[:2], f"{sha}.txt"),
-                          STORE))
+            path = os.path.join(ledger_dir, "outputs", sha[:2], f"{sha}.txt")
+            inside = os.path.join(ledger_dir, "outputs")
+            ok = _SHA.fullmatch(sha) is not None and _within(path, inside)
         else:
             path = os.path.join(ledger_dir, answer_file)
-            if os.path.isfile(path):
-                paths.append((run_id, path, ORIGINAL))
+            ok = not os.path.isabs(answer_file) and _within(path, ledger_dir)
+        if not ok:
+            # A ledger line (perhaps from another host) naming a file outside its own folder:
+            # never read, never copied into the surfaces; the run page says so.
+            refused.append((run_id, None, REFUSED))
+        elif os.path.isfile(path):
+            paths.append((run_id, path, STORE if sha else ORIGINAL))
     db.con.execute("CREATE TABLE answers (run_id VARCHAR, text VARCHAR, origin VARCHAR)")
     rows = []
     for run_id, path, origin in paths:
@@ -70,7 +82,15 @@ def load_answers(db: Analysis, root: Path) -> int:
             rows = []
     if rows:
         db.con.executemany("INSERT INTO answers VALUES (?, ?, ?)", rows)
+    if refused:
+        db.con.executemany("INSERT INTO answers VALUES (?, ?, ?)", refused)
     return len(paths)
+
+
+def _within(path: str, folder: str) -> bool:
+    """``path``, symlinks resolved, lies inside ``folder`` (symlinks resolved too)."""
+    real, base = os.path.realpath(path), os.path.realpath(folder)
+    return real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _columns(db: Analysis) -> list[str]:

@@ -28,7 +28,8 @@ SELECT
   CAST(round(r.ttft_s * 1e6) AS BIGINT) AS ttft_us,
   CAST(round(r.eval_s * 1e6) AS BIGINT) AS eval_us,
   r.prompt_tokens, r.output_tokens, r.thinking_chars, r.answer_chars, r.truncated,
-  r.done_reason, r.cold_start, r.answer_sha256, r.answer_file, r.energy_method,
+  r.done_reason, r.cold_start, r.answer_sha256, r.answer_file, r.imported_from,
+  r.energy_method,
   r.energy_confidence, r.energy_confidence_reason AS energy_reason,
   coalesce(r.energy_net_mj, CAST(round(r.energy_net_j * 1e3) AS BIGINT)) AS energy_net_mj,
   coalesce(r.energy_gross_mj, CAST(round(r.energy_gross_j * 1e3) AS BIGINT))

@@ -12,6 +12,7 @@ WITH numbered AS (
     answer_chars := answer_chars, answer_sha256 := answer_sha256,
     answer_source := CASE
       WHEN answer_text IS NOT NULL THEN answer_origin
+      WHEN answer_origin IS NOT NULL THEN answer_origin
       WHEN answer_sha256 IS NOT NULL
         THEN 'not stored (the content store beside the ledger lacks it)'
       WHEN answer_file IS NOT NULL THEN 'not stored (the original answer file is missing)'
