@@ -89,3 +89,31 @@ def test_an_honest_store_and_answer_file_are_still_read(tmp_path: Path) -> None:
     rows = {r["task_key"].split(":")[-1].split("/")[-1]: r for r in _runs(ws)}
     assert rows["t1"]["answer_text"] == "stored answer"
     assert rows["t2"]["answer_text"] == "original answer"
+
+
+@pytest.mark.parametrize(("field", "target"), [("prompt_file", "/etc/passwd"),
+                                                ("prompt_file", "OUTSIDE"),
+                                                ("ground_truth_file", "OUTSIDE"),
+                                                ("prompt_file", "DIRLINK")])
+def test_an_experiment_file_linking_outside_its_folder_fails_validation(
+        tmp_path: Path, field: str, target: str) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text('{"answer": "' + SECRET + '"}')
+    folder = tmp_path / "exp"
+    folder.mkdir()
+    name = "sub/p.txt" if target == "DIRLINK" else "p.txt"
+    if target == "DIRLINK":  # a linked folder: the file's own name is not a link
+        os.symlink(tmp_path, folder / "sub")
+        (tmp_path / "p.txt").write_text("What is 2+2?")
+    else:
+        os.symlink(str(outside) if target == "OUTSIDE" else target, folder / name)
+    other = "prompt = \"2+2?\"" if field == "ground_truth_file" else \
+        'ground_truth = { answer = "4" }'
+    (folder / "experiment.toml").write_text(
+        'experiment_id = "x_v1"\nrevision = 1\n[[tasks]]\ntask_id = "t1"\n'
+        'task_family = "fact"\ntask_name = "n"\nevaluator = "exact"\n'
+        f'{field} = "{name}"\n{other}\n')
+    res = run_jarri("suites", "validate", str(folder))
+    assert res.returncode == 1, res.stdout
+    assert "outside the experiment folder" in res.stderr and field in res.stderr
+    assert SECRET not in res.stdout + res.stderr

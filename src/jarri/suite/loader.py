@@ -60,6 +60,12 @@ def _safe_child(folder: Path, rel: str, manifest: Path,
     full = folder / p
     if not full.is_file():
         return None, f"{manifest}: field '{field}': file '{rel}' does not exist in {folder}"
+    # A symlink may lead anywhere (prompt.txt -> /etc/passwd would be sent to the backend and
+    # published in the task registry): the file, links resolved, must lie inside the folder.
+    real, base = full.resolve(), folder.resolve()
+    if not real.is_relative_to(base):
+        return None, (f"{manifest}: field '{field}': '{rel}' is a link to {real}, outside the "
+                      f"experiment folder {folder}; copy the file into the folder instead")
     return full, None
 
 
