@@ -11,7 +11,7 @@ from jarri.backends import wire
 from jarri.backends.base import GenerationOptions
 from jarri.backends.ollama import OllamaBackend, default_base_url, residency_from_ps
 from jarri.errors import BackendUnavailable, UnknownModel
-from ollama_stub import StubServer
+from ollama_stub import StubServer, thought
 
 OPTS = GenerationOptions(max_output_tokens=64, num_ctx=2048, seed=7)
 
@@ -41,15 +41,22 @@ def test_success_and_pinned_options(backend: OllamaBackend, stub: StubServer) ->
     path, body = stub.requests[-1]
     assert path == "/api/chat" and body["stream"] is True
     assert body["options"] == {"temperature": 0.0, "seed": 7, "top_k": 1, "top_p": 1.0,
-                               "num_ctx": 2048, "num_predict": 64}
+                               "min_p": 0.0, "typical_p": 1.0, "repeat_penalty": 1.0,
+                               "repeat_last_n": 0, "presence_penalty": 0.0,
+                               "frequency_penalty": 0.0, "num_ctx": 2048, "num_predict": 64}
     assert body["truncate"] is False and body["shift"] is False
     assert body["keep_alive"] == "10m" and "think" not in body
+    # what is recorded is what was sent, the prompt and model aside
+    assert c.sent_options == {k: v for k, v in body.items()
+                              if k not in ("model", "messages", "stream")}
 
 
 def test_thinking_is_separate(backend: OllamaBackend, stub: StubServer) -> None:
-    c = backend.generate("think:1b", "q", GenerationOptions(think=True), 10)
-    assert c.answer_text == "Paris" and c.thinking_text == "The user asks for a city."
-    assert c.output_tokens == 9  # eval_count includes thinking tokens
+    c = backend.generate("think:8b", "q", GenerationOptions(think=True), 10)
+    assert c.answer_text == "Answer: Paris"
+    assert c.thinking_text == "".join(thought(i) for i in range(300))
+    assert c.output_tokens == 302  # eval_count includes thinking tokens
+    assert c.thinking_tokens is None  # Ollama does not count them apart
     assert stub.requests[-1][1]["think"] is True
 
 
@@ -58,9 +65,9 @@ def test_token_cap(backend: OllamaBackend) -> None:
     assert c.done_reason == "length" and c.failure is None
 
 
-def test_omitted_zero_fields_are_zero_not_errors(backend: OllamaBackend) -> None:
+def test_omitted_counts_are_unknown_not_zero(backend: OllamaBackend) -> None:
     c = backend.generate("zeros:1b", "q", OPTS, 10)
-    assert c.failure is None and c.prompt_tokens == 0
+    assert c.failure is None and c.prompt_tokens is None
     assert c.prompt_eval_s is None and c.load_s is None and c.eval_s == pytest.approx(4.535599)
 
 
@@ -100,7 +107,9 @@ def test_metadata(backend: OllamaBackend) -> None:
     assert backend.version() == "0.13.0"
     assert "ok:1b" in backend.list_models()
     info = backend.model_info("ok:1b")
-    assert info.digest == "sha256:" + "1".zfill(64)
+    assert info.digest == "1".zfill(64)  # bare hex, as Ollama gives it
+    assert info.capabilities == ("completion",) and info.family == "qwen3"
+    assert backend.model_info("think:8b").capabilities == ("completion", "thinking")
     assert (info.quantization, info.parameter_size, info.format) == ("Q4_K_M", "751.63M", "gguf")
     assert info.context_length == 40960
     with pytest.raises(UnknownModel, match="ollama pull missing:1b"):
@@ -125,7 +134,7 @@ def test_ollama_host_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_sweep_through_cli_records_every_shape(stub: StubServer, tmp_path) -> None:  # noqa: ANN001
-    models = "ok:1b,think:1b,length:1b,boom:1b,midstream:1b,nodone:1b,hybrid:1b"
+    models = "ok:1b,think:8b,length:1b,boom:1b,midstream:1b,nodone:1b,hybrid:1b"
     r = run_jarri("run", "--backend", "ollama", "--base-url", stub.url, "--models", models,
                   "--experiments", "smoke_v1", "--workspace", str(tmp_path), "--timeout-s", "10")
     assert r.returncode == 0, r.stderr
@@ -148,8 +157,10 @@ def test_sweep_through_cli_records_every_shape(stub: StubServer, tmp_path) -> No
     assert ok.passed and ok.residency == "full_gpu" and ok.model_digest and ok.output_tokens == 3
     assert ok.eval_s == pytest.approx(4.535599) and ok.backend_version == "0.13.0"
     assert all(x.residency == "hybrid" for x in by_model["hybrid:1b"])
-    th = [x for x in by_model["think:1b"] if x.task_id == "capital_france"][0]
-    assert th.thinking_chars == len("The user asks for a city.") and th.thinking_sha256
+    th = [x for x in by_model["think:8b"] if x.task_id == "capital_france"][0]
+    assert th.thinking_chars == len("".join(thought(i) for i in range(300)))
+    assert th.thinking_sha256
+    assert th.options is not None and th.options.think is True  # the server's default, pinned
 
 
 def test_retry_failed_adds_attempts_that_supersede(stub: StubServer, tmp_path) -> None:  # noqa: ANN001

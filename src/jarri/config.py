@@ -13,6 +13,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from jarri.backends.base import DEFAULT_THINKING_TOKENS
+from jarri.backends.keep_alive import parse_keep_alive
+from jarri.backends.think_policy import parse_think
 from jarri.errors import ConfigError
 
 
@@ -34,7 +37,8 @@ class SweepConfig(BaseModel):
     ollama_api: Literal["chat", "generate"] = "chat"
     openai_endpoint: Literal["chat", "completions"] = "chat"
     openai_stream: bool = True
-    keep_alive: str = "10m"
+    # A number of seconds or a Go duration (backends/keep_alive.py); checked before a sweep.
+    keep_alive: int | float | str = "10m"
     sweep: str | None = Field(default=None, min_length=1, max_length=200)
     fresh: bool = False
     max_output_tokens: int = Field(default=256, ge=1, le=131072)
@@ -43,7 +47,10 @@ class SweepConfig(BaseModel):
     temperature: float = Field(default=0.0, ge=0, le=2)
     top_k: int = Field(default=1, ge=0)
     top_p: float = Field(default=1.0, gt=0, le=1)
-    think: bool | None = None
+    # true/false or a level (backends/think_policy.py); unset: the model's own default,
+    # decided and recorded per model.
+    think: bool | str | None = None
+    max_thinking_tokens: int = Field(default=DEFAULT_THINKING_TOKENS, ge=1, le=1048576)
     # A finite deadline: inf or 1e300 would overflow the clock arithmetic of the backends.
     timeout_s: float = Field(default=300.0, gt=0, le=86400, allow_inf_nan=False)
     shard: str | None = None
@@ -51,10 +58,23 @@ class SweepConfig(BaseModel):
     workspace: str = "."
     retry_failed: bool = False
     warmup: bool = True
+    # The warm-up (the model's load) has its own deadline: a cold 8B load can take longer
+    # than a run may, and a client that gives up mid-load aborts it in Ollama's scheduler.
+    load_timeout_s: float = Field(default=600.0, gt=0, le=86400, allow_inf_nan=False)
     gpu_indices: list[int] | None = None
     settle_s: float = Field(default=2.0, ge=0, le=600)
     idle_s: float = Field(default=5.0, ge=0, le=600)
     require_full_gpu: bool = False
+
+    @field_validator("think", mode="before")
+    @classmethod
+    def _think(cls, v: object) -> bool | str | None:
+        return parse_think(v)
+
+    @field_validator("keep_alive", mode="before")
+    @classmethod
+    def _keep_alive(cls, v: object) -> int | float | str:
+        return parse_keep_alive(v)
 
     @field_validator("models", "experiments")
     @classmethod

@@ -19,7 +19,7 @@ def _llamacpp(**kw: Any) -> Backend:
 def _ollama(**kw: Any) -> Backend:
     from jarri.backends.ollama import OllamaBackend
 
-    return OllamaBackend(kw.get("base_url"), keep_alive=kw.get("keep_alive") or "10m",
+    return OllamaBackend(kw.get("base_url"), keep_alive=kw.get("keep_alive", "10m"),
                          api=kw.get("ollama_api") or "chat")
 
 

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 DEFAULT_SEED = 42
+# A thinking run's budget for its thinking, on top of the answer's cap: enough for a thinking
+# model to finish an ordinary task (qwen3 and deepseek-r1 think for a few hundred to a few
+# thousand tokens); --max-thinking-tokens changes it (backends/think_policy.py).
+DEFAULT_THINKING_TOKENS = 6144
+
+# A think setting: unset (None), on/off, or a level ("low", "medium", "high", "max").
+ThinkValue = bool | str | None
 
 
 @dataclass(frozen=True)
@@ -19,10 +26,24 @@ class GenerationOptions:
     top_p: float = 1.0
     num_ctx: int = 2048
     max_output_tokens: int = 256
-    think: bool | None = None
+    # The effective think value once the planner has decided it per model
+    # (backends/think_policy.py); None: not sent (a model or backend that cannot think).
+    think: ThinkValue = None
+    max_thinking_tokens: int = DEFAULT_THINKING_TOKENS
+
+    @property
+    def thinking(self) -> bool:
+        return self.think is not None and self.think is not False
+
+    @property
+    def thinking_budget(self) -> int | None:
+        """Tokens a thinking run may spend thinking, on top of max_output_tokens."""
+        return self.max_thinking_tokens if self.thinking else None
 
     def as_record(self) -> dict[str, Any]:
-        return {
+        """The requested options (part of the run key). The thinking budget is there only
+        for thinking runs, so the keys of other runs stay what they were."""
+        record: dict[str, Any] = {
             "temperature": self.temperature,
             "seed": self.seed,
             "top_k": self.top_k,
@@ -31,6 +52,9 @@ class GenerationOptions:
             "max_output_tokens": self.max_output_tokens,
             "think": self.think,
         }
+        if self.thinking_budget is not None:
+            record["max_thinking_tokens"] = self.thinking_budget
+        return record
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,13 @@ class ModelInfo:
     parameter_size: str | None = None
     context_length: int | None = None
     size_bytes: int | None = None
+    family: str | None = None
+    # What the server says the model can do (Ollama /api/show "capabilities"); None when the
+    # server does not say.
+    capabilities: tuple[str, ...] | None = None
+    # Where the model really runs when it is not this server (Ollama cloud models'
+    # "remote_host" in /api/tags): its energy is not on this machine's meter.
+    remote_host: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +100,10 @@ class Completion:
     thinking_text: str = ""
     prompt_tokens: int | None = None
     output_tokens: int | None = None
+    thinking_tokens: int | None = None       # where the server counts them apart
+    prompt_cached_tokens: int | None = None  # prompt tokens served from the server's cache
+    # The generation options exactly as the request carried them (the server's own names).
+    sent_options: dict[str, Any] = field(default_factory=dict)
     done_reason: str | None = None
     wall_ns: int = 0
     ttft_s: float | None = None
@@ -129,6 +164,14 @@ class Backend(Protocol):
 
     def residency(self, model: str) -> Residency:
         """Where the loaded model lives (Ollama only; others say unknown)."""
+
+    def plan_options(self, info: ModelInfo,
+                     options: GenerationOptions) -> tuple[GenerationOptions, str | None]:
+        """The options this model's runs are sent (the effective think value decided:
+        backends/think_policy.py), and a note for the plan when a request cannot be met."""
+
+    def unload(self, model: str) -> None:
+        """Free the model's memory on the server (between models); never raises."""
 
     def close(self) -> None:
         """Release the model / connections."""

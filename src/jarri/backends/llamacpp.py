@@ -26,6 +26,7 @@ from jarri.backends.base import (
 )
 from jarri.backends.http_errors import deadline_failure
 from jarri.backends.model_registry import REGISTRY, resolve_model
+from jarri.backends.think_policy import decide_not_sent
 from jarri.errors import BackendUnavailable, UnknownModel
 
 # llama.cpp's LLAMA_FTYPE values for the common quantisations (general.file_type).
@@ -171,6 +172,11 @@ class LlamaCppBackend:
         load_s = self.load(model, options.num_ctx, options.seed)
         llm, lc = self._llm, self._llama_cpp
         out = Completion(load_s=load_s, prefill=self._template.split("{prompt}", 1)[-1].strip())
+        # What the engine is given below (llama-cpp-python's names), neutral penalties included.
+        out.sent_options = {"n_ctx": options.num_ctx, "seed": options.seed,
+                            "top_k": options.top_k, "top_p": options.top_p, "min_p": 0.0,
+                            "temp": options.temperature, "repeat_penalty": 1.0,
+                            "max_tokens": options.max_output_tokens}
         text = self._template.format(prompt=prompt)
         prompt_tokens = llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
         out.prompt_tokens = len(prompt_tokens)
@@ -219,6 +225,15 @@ class LlamaCppBackend:
             "prompt_template": self._template,
         }
         return out
+
+    def plan_options(self, info: ModelInfo,
+                     options: GenerationOptions) -> tuple[GenerationOptions, str | None]:
+        decision = decide_not_sent(self.name, info, options)
+        return decision.options, decision.note
+
+    def unload(self, model: str) -> None:
+        if self._loaded is not None and self._loaded[0] == model:
+            self.close()
 
     def close(self) -> None:
         if self._llm is not None:

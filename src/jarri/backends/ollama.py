@@ -1,20 +1,25 @@
 """Ollama's native API (the primary backend): it has the timings that measurement needs.
 
-Facts that shape this adapter (docs/backends.md): durations are nanoseconds; counts and
-timings arrive only on the final ``done`` object and zero fields are omitted; an error can
-arrive mid-stream as an ``{"error": ...}`` line with HTTP 200; a stream can end without a
-``done`` object; ``num_ctx`` must always be sent; ``truncate``/``shift`` are switched off so an
-over-long prompt is an error instead of being cut silently.
+Facts that shape this adapter, each from Ollama's source (docs/backends.md has the list):
+durations are nanoseconds; counts and timings arrive only on the final ``done`` object and
+zero values are omitted (api/types.go ``Metrics``, omitempty), so a missing count is unknown,
+not 0; an error can arrive mid-stream as an ``{"error": ...}`` line with HTTP 200
+(server/routes.go ``streamResponse``); a stream can end without a ``done`` object;
+``num_ctx`` is always sent; ``truncate``/``shift`` are switched off (since 0.12.6) so an
+over-long prompt is an error instead of being cut silently; ``keep_alive`` is a JSON number
+of seconds or a Go duration string (backends/keep_alive.py); thinking is decided per model
+from its capabilities (backends/think_policy.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
 import httpx
 
-from jarri.backends import wire
+from jarri.backends import think_policy, wire
 from jarri.backends.base import (
     BackendFailure,
     Clock,
@@ -31,11 +36,39 @@ from jarri.backends.http_errors import (
     failure_for_status,
     protocol_failure,
 )
+from jarri.backends.keep_alive import KeepAlive, parse_keep_alive
 from jarri.errors import BackendUnavailable, UnknownModel
 from jarri.ledger.bounds import MAX_COUNT
 
 DEFAULT_URL = "http://localhost:11434"
 NS = 1e9
+# truncate and shift arrived in 0.12.6 (api/types.go GenerateRequest/ChatRequest; added in
+# #12519, reverted, and re-applied in #12582): an older server ignores them and cuts an
+# over-long prompt without a word, so its scores and energy cannot be trusted.
+MIN_VERSION = (0, 12, 6)
+# Sampling options Ollama applies (api/types.go Options; llm/llama_server.go passes them to
+# llama-server's sampler) at neutral values, so a Modelfile's PARAMETER lines cannot leak into
+# pinned runs. mirostat and penalize_newline are gone from the API (0.7.0, 0.5.5); stop is
+# left to the model's template, which needs its stop strings.
+NEUTRAL_SAMPLING = {"min_p": 0.0, "typical_p": 1.0, "repeat_penalty": 1.0,
+                    "repeat_last_n": 0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
+# HTTP 400 bodies that mean the prompt does not fit the context: llama-server's
+# exceed_context_size_error as Ollama wraps it (truncate false, 0.30 and later), the old
+# runners' errorInputTooLong, and the shift-off refusal in completionPromptForRequest.
+_OVERFLOW_MARKERS = ("exceed_context_size_error", "exceeds the available context size",
+                     "input length exceeds the context length",
+                     "longer than the context length")
+
+
+def parse_version(text: str | None) -> tuple[int, int, int] | None:
+    """'0.12.6' or '0.33.0-rc2' -> (0, 12, 6); None for anything else."""
+    if not text:
+        return None
+    head = text.strip().lstrip("v").split("-", 1)[0].split("+", 1)[0]
+    parts = head.split(".")
+    if len(parts) < 3 or not all(p.isdigit() for p in parts[:3]):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2])
 
 
 def default_base_url() -> str:
@@ -79,10 +112,10 @@ def _same_model(a: str, b: str) -> bool:
 class OllamaBackend:
     name = "ollama"
 
-    def __init__(self, base_url: str | None = None, *, keep_alive: str = "10m",
+    def __init__(self, base_url: str | None = None, *, keep_alive: KeepAlive = "10m",
                  api: str = "chat", connect_timeout_s: float = 5.0) -> None:
         self.base_url = (base_url or default_base_url()).rstrip("/")
-        self.keep_alive = keep_alive
+        self.keep_alive = parse_keep_alive(keep_alive)
         if api not in ("chat", "generate"):
             raise ValueError("api must be 'chat' or 'generate'")
         self.api = api
@@ -110,8 +143,19 @@ class OllamaBackend:
                 hint="check that --base-url / OLLAMA_HOST points at an Ollama server") from None
 
     def version(self) -> str | None:
+        """The server's version; refuses one older than MIN_VERSION (a source build says
+        0.0.0 and is taken as new)."""
         got: wire.OllamaVersion = self._get("/api/version", wire.OllamaVersion, "a version")
-        return got.version or None
+        version = got.version or None
+        parsed = parse_version(version)
+        if parsed is not None and parsed != (0, 0, 0) and parsed < MIN_VERSION:
+            need = ".".join(map(str, MIN_VERSION))
+            raise BackendUnavailable(
+                f"Ollama {version} at {self.base_url} is older than {need}: it ignores "
+                "'truncate' and 'shift', so a prompt longer than num_ctx is cut without a "
+                "word and the run's score and energy would mean nothing",
+                hint=f"upgrade Ollama to {need} or newer (https://ollama.com/download)")
+        return version
 
     def _tags(self) -> list[wire.OllamaTag]:
         got: wire.OllamaTags = self._get("/api/tags", wire.OllamaTags, "a model list")
@@ -128,16 +172,17 @@ class OllamaBackend:
                                hint=f"run 'ollama pull {model}' (see 'jarri doctor' for "
                                     "the models it has)")
         details = entry.details or wire.OllamaDetails()
+        show = self._show(model)
         ctx: int | None = None
-        try:
-            resp = self._client.post("/api/show", json={"model": model})
-            if resp.status_code == 200:
-                show = wire.decode(resp.content, wire.OllamaShow, "model details")
-                ctx = next((v for k, v in (show.model_info or {}).items()
-                            if k.endswith(".context_length") and type(v) is int
-                            and 0 < v <= MAX_COUNT), None)
-        except (httpx.HTTPError, wire.ProtocolError):
-            pass  # /api/show only adds the context length; its absence is not fatal
+        capabilities: tuple[str, ...] | None = None
+        remote = entry.remote_host or None
+        if show is not None:
+            ctx = next((v for k, v in (show.model_info or {}).items()
+                        if k.endswith(".context_length") and type(v) is int
+                        and 0 < v <= MAX_COUNT), None)
+            # Omitted when empty (ShowResponse, omitempty): a model that can do nothing listed.
+            capabilities = tuple(sorted(str(c) for c in show.capabilities or ()))
+            remote = remote or show.remote_host or None
         return ModelInfo(
             name=model,
             digest=entry.digest,
@@ -146,7 +191,34 @@ class OllamaBackend:
             parameter_size=details.parameter_size,
             context_length=ctx,
             size_bytes=entry.size,
+            family=details.family or None,
+            capabilities=capabilities,
+            remote_host=remote,
         )
+
+    def _show(self, model: str) -> wire.OllamaShow | None:
+        """/api/show, or None when it cannot be read (its details then stay unknown)."""
+        try:
+            resp = self._client.post("/api/show", json={"model": model})
+            if resp.status_code != 200:
+                return None
+            show: wire.OllamaShow = wire.decode(resp.content, wire.OllamaShow, "model details")
+            return show
+        except (httpx.HTTPError, wire.ProtocolError):
+            return None
+
+    def plan_options(self, info: ModelInfo,
+                     options: GenerationOptions) -> tuple[GenerationOptions, str | None]:
+        decision = think_policy.decide_ollama(info, options)
+        return decision.options, decision.note
+
+    def unload(self, model: str) -> None:
+        # An empty request with keep_alive 0 unloads at once (server/routes.go
+        # GenerateHandler: done_reason "unload"), so the next model's energy windows do not
+        # carry this one's residency.
+        with contextlib.suppress(httpx.HTTPError):
+            self._client.post("/api/generate", json={"model": model, "keep_alive": 0},
+                              timeout=30.0)
 
     def residency(self, model: str) -> Residency:
         try:
@@ -162,6 +234,8 @@ class OllamaBackend:
 
     # ---- generation ---------------------------------------------------------------------
     def _body(self, model: str, prompt: str, o: GenerationOptions) -> dict[str, Any]:
+        # num_predict caps thinking and answer together (eval_count counts both), so a
+        # thinking run's budget is added to the answer's cap (backends/think_policy.py).
         body: dict[str, Any] = {
             "model": model,
             "stream": True,
@@ -173,8 +247,9 @@ class OllamaBackend:
                 "seed": o.seed,
                 "top_k": o.top_k,
                 "top_p": o.top_p,
+                **NEUTRAL_SAMPLING,
                 "num_ctx": o.num_ctx,
-                "num_predict": o.max_output_tokens,
+                "num_predict": o.max_output_tokens + (o.thinking_budget or 0),
             },
         }
         if o.think is not None:
@@ -185,6 +260,12 @@ class OllamaBackend:
             body["prompt"] = prompt
         return body
 
+    @staticmethod
+    def _sent(body: dict[str, Any]) -> dict[str, Any]:
+        """What the request set, without the model, the prompt and the stream flag."""
+        return {k: v for k, v in body.items()
+                if k not in ("model", "messages", "prompt", "stream")}
+
     def generate(self, model: str, prompt: str, options: GenerationOptions,
                  timeout_s: float) -> Completion:
         out = Completion()
@@ -193,13 +274,15 @@ class OllamaBackend:
         thinking: list[str] = []
         final: tuple[wire.OllamaLine, bytes] | None = None
         deadline = Deadline(timeout_s)
+        body = self._body(model, prompt, options)
+        out.sent_options = self._sent(body)
         try:
             with deadline, self._client.stream(
-                    "POST", f"/api/{self.api}", json=self._body(model, prompt, options),
+                    "POST", f"/api/{self.api}", json=body,
                     headers={"Connection": "close"}, extensions=deadline.extensions(),
                     timeout=httpx.Timeout(timeout_s, connect=5.0)) as resp:
                 if resp.status_code != 200:
-                    out.failure = failure_for_status(resp.status_code, deadline.body(resp))
+                    out.failure = _status_failure(resp.status_code, deadline.body(resp))
                     return self._finish(out, clock, answer, thinking)
                 for line in deadline.lines(resp):
                     if not line.strip():
@@ -235,15 +318,17 @@ class OllamaBackend:
         if final is not None and out.failure is None:
             try:
                 self._read_final(out, *final)
+                out.failure = _context_problem(out, body["options"])
             except wire.ProtocolError as exc:
                 out.failure = protocol_failure(self.base_url, exc)
         return self._finish(out, clock, answer, thinking)
 
     @staticmethod
     def _read_final(out: Completion, final: wire.OllamaLine, raw: bytes) -> None:
-        # Zero-valued counts are omitted by Ollama: a missing count on a done object is 0.
-        out.prompt_tokens = final.prompt_eval_count or 0
-        out.output_tokens = final.eval_count or 0
+        # Counts are omitempty (api/types.go Metrics): a missing one is unknown, not 0. The
+        # prompt count includes cached tokens (0.30.1 and later); eval_count includes thinking.
+        out.prompt_tokens = final.prompt_eval_count
+        out.output_tokens = final.eval_count
         out.done_reason = final.done_reason or None
         out.load_s = _seconds(final.load_duration)
         out.prompt_eval_s = _seconds(final.prompt_eval_duration)
@@ -263,3 +348,31 @@ class OllamaBackend:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _status_failure(status: int, body: bytes) -> BackendFailure:
+    failure = failure_for_status(status, body)
+    if status == 400 and any(m in failure.message for m in _OVERFLOW_MARKERS):
+        # The prompt does not fit num_ctx: the generation could not start (as the embedded
+        # engine reports it), not a malformed request.
+        return BackendFailure("generation", "context_overflow", failure.message)
+    return failure
+
+
+def _context_problem(out: Completion, sent: dict[str, Any]) -> BackendFailure | None:
+    """A finished run whose context was too small: the output stopped on a full context
+    (done_reason "length" before num_predict), or the prompt filled the whole context (an
+    older server cuts such a prompt silently)."""
+    num_ctx, num_predict = sent["num_ctx"], sent["num_predict"]
+    if out.prompt_tokens is not None and out.prompt_tokens >= num_ctx - 1:
+        return BackendFailure(
+            "generation", "context_overflow",
+            f"the prompt ({out.prompt_tokens} tokens) filled the context (num_ctx {num_ctx}): "
+            "it may have been cut, so the answer is to another prompt")
+    if (out.done_reason == "length" and out.output_tokens is not None
+            and out.output_tokens < num_predict):
+        return BackendFailure(
+            "generation", "context_overflow",
+            f"the context (num_ctx {num_ctx}) filled up after {out.output_tokens} output "
+            f"tokens, before the output cap of {num_predict}")
+    return None

@@ -29,6 +29,7 @@ from jarri.backends.http_errors import (
     protocol_failure,
 )
 from jarri.backends.model_registry import COMPLETION_TEMPLATE
+from jarri.backends.think_policy import decide_not_sent
 from jarri.errors import BackendUnavailable, UnknownModel
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -103,6 +104,14 @@ class OpenAICompatBackend:
     def residency(self, model: str) -> Residency:
         return Residency()
 
+    def plan_options(self, info: ModelInfo,
+                     options: GenerationOptions) -> tuple[GenerationOptions, str | None]:
+        decision = decide_not_sent(self.name, info, options)
+        return decision.options, decision.note
+
+    def unload(self, model: str) -> None:
+        return None  # the server decides what stays loaded
+
     def _body(self, model: str, prompt: str, o: GenerationOptions) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": model,
@@ -133,9 +142,13 @@ class OpenAICompatBackend:
         saw_done = False
         path = "/v1/chat/completions" if self.endpoint == "chat" else "/v1/completions"
         deadline = Deadline(timeout_s)
+        body = self._body(model, prompt, options)
+        out.sent_options = {k: v for k, v in body.items()
+                            if k not in ("model", "messages", "prompt", "stream",
+                                         "stream_options")}
         try:
             with deadline, self._client.stream(
-                    "POST", path, json=self._body(model, prompt, options),
+                    "POST", path, json=body,
                     headers={"Connection": "close"}, extensions=deadline.extensions(),
                     timeout=httpx.Timeout(timeout_s, connect=5.0)) as resp:
                 if resp.status_code != 200:
@@ -210,6 +223,10 @@ class OpenAICompatBackend:
                 out.raw_usage["usage"] = wire.plain(raw)
                 out.prompt_tokens = usage.prompt_tokens
                 out.output_tokens = usage.completion_tokens
+                if usage.prompt_tokens_details is not None:
+                    out.prompt_cached_tokens = usage.prompt_tokens_details.cached_tokens
+                if usage.completion_tokens_details is not None:
+                    out.thinking_tokens = usage.completion_tokens_details.reasoning_tokens
         if (raw := wire.given(chunk.timings)) is not None:  # llama.cpp server
             timings = wire.decode(raw, wire.Timings, "a timings object")
             if timings is not None:
@@ -218,6 +235,8 @@ class OpenAICompatBackend:
                     out.prompt_eval_s = timings.prompt_ms / 1000.0
                 if timings.predicted_ms is not None:
                     out.eval_s = timings.predicted_ms / 1000.0
+                if timings.cache_n is not None:
+                    out.prompt_cached_tokens = timings.cache_n
         return finish
 
     def close(self) -> None:

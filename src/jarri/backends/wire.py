@@ -81,14 +81,25 @@ class Choice(msgspec.Struct):
     finish_reason: str | None = None
 
 
+class PromptDetails(msgspec.Struct):      # OpenAI's usage.prompt_tokens_details (vLLM)
+    cached_tokens: Count | None = None
+
+
+class CompletionDetails(msgspec.Struct):  # OpenAI's usage.completion_tokens_details
+    reasoning_tokens: Count | None = None
+
+
 class Usage(msgspec.Struct):
     prompt_tokens: Count | None = None
     completion_tokens: Count | None = None
+    prompt_tokens_details: PromptDetails | None = None
+    completion_tokens_details: CompletionDetails | None = None
 
 
 class Timings(msgspec.Struct):            # llama.cpp's llama-server only
     prompt_ms: Milliseconds | None = None
     predicted_ms: Milliseconds | None = None
+    cache_n: Count | None = None          # prompt tokens reused from the slot's cache
 
 
 class Chunk(msgspec.Struct):
@@ -141,6 +152,7 @@ class OllamaVersion(msgspec.Struct):
 
 
 class OllamaDetails(msgspec.Struct):
+    family: str | None = None
     format: str | None = None
     quantization_level: str | None = None
     parameter_size: str | None = None
@@ -152,6 +164,8 @@ class OllamaTag(msgspec.Struct):
     digest: str | None = None
     size: Size | None = None
     details: OllamaDetails | None = None
+    remote_host: str | None = None        # a cloud model: it runs there, not here
+    remote_model: str | None = None
 
 
 class OllamaTags(msgspec.Struct):
@@ -160,6 +174,9 @@ class OllamaTags(msgspec.Struct):
 
 class OllamaShow(msgspec.Struct):
     model_info: dict[str, Any] | None = None
+    capabilities: list[str] | None = None  # omitted when empty (api/types.go ShowResponse)
+    details: OllamaDetails | None = None
+    remote_host: str | None = None
 
 
 class OllamaRunning(msgspec.Struct):

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from jarri.backends.base import DEFAULT_THINKING_TOKENS
+from jarri.backends.think_policy import THINK_LEVELS
 from jarri.commands.console import err, out
 from jarri.config import SweepConfig, load_sweep_file, make_config, split_list
 from jarri.errors import SweepInterrupted
@@ -24,8 +26,16 @@ def _print_plan(p: PreparedSweep) -> None:
     out.print(f"sweep   {p.sweep_id}   backend {p.config.backend}"
               f" {p.backend_version or ''}".rstrip(), markup=False)
     for m, info in p.infos.items():
+        opts = next((r.options for r in p.plan if r.model == m), None)
+        think = ""
+        if opts is not None and opts.think is not None:
+            think = f"  think {str(opts.think).lower()}"
+            if opts.thinking_budget:
+                think += (f" (+{opts.thinking_budget} thinking tokens, num_ctx "
+                          f"{opts.num_ctx})")
         out.print(f"model   {m}  digest {info.digest or 'unknown'}  "
-                  f"{info.quantization or ''} {info.parameter_size or ''}".rstrip(), markup=False)
+                  f"{info.quantization or ''} {info.parameter_size or ''}".rstrip() + think,
+                  markup=False)
     levels = ",".join(lv.request for lv in p.power_levels if lv) or "none (GPU left as is)"
     out.print(
         f"plan    {s.total} runs = {s.models} model(s) x {s.tasks} task(s) in "
@@ -78,7 +88,8 @@ def _print_dry_run(p: PreparedSweep) -> None:
 @click.option("--openai-stream/--no-openai-stream", default=None,
               help="Stream from the OpenAI-compatible server (TTFT measured); turn off for "
                    "servers that send no usage in streams.  [default: stream]")
-@click.option("--keep-alive", help="Ollama keep_alive between runs.  [default: 10m]")
+@click.option("--keep-alive", help="Ollama keep_alive between runs: seconds (-1 = for ever, "
+              "0 = unload after each request) or a duration (10m, 1h30m).  [default: 10m]")
 @click.option("--sweep", help="Sweep name; reruns with the same name resume.  "
               "[default: default@<host>]")
 @click.option("--fresh", is_flag=True, default=None,
@@ -91,8 +102,14 @@ def _print_dry_run(p: PreparedSweep) -> None:
 @click.option("--temperature", type=float, help="Sampling temperature.  [default: 0.0]")
 @click.option("--top-k", type=int, help="[default: 1 (greedy)]")
 @click.option("--top-p", type=float, help="[default: 1.0]")
-@click.option("--think/--no-think", default=None, help="Ask thinking models to think or not. "
-              "[default: backend's choice]")
+@click.option("--think/--no-think", default=None, help="Ask thinking models to think or not "
+              "(Ollama: sent only to models with the 'thinking' capability).  [default: the "
+              "model's own default, recorded as the effective value]")
+@click.option("--think-level", "think_level", type=click.Choice(THINK_LEVELS),
+              help="Think at this level (gpt-oss needs a level; 'max' needs Ollama 0.22+).")
+@click.option("--max-thinking-tokens", type=int, help="A thinking run's budget for thinking, "
+              "on top of the output cap; its context grows by the same amount.  "
+              f"[default: {DEFAULT_THINKING_TOKENS} tokens]")
 @click.option("--timeout-s", type=float,
               help="Per-run timeout in seconds, finite, at most 86400.  [default: 300 s]")
 @click.option("--shard", help="Run only shard i of n (i/n); run keys decide, stable across hosts.")
@@ -104,6 +121,8 @@ def _print_dry_run(p: PreparedSweep) -> None:
               help="Also rerun keys whose last record is a backend error or timeout.")
 @click.option("--no-warmup", "warmup", flag_value=False, default=None,
               help="Skip the unmeasured warm-up request per model.")
+@click.option("--load-timeout-s", type=float, help="Deadline of the warm-up request that "
+              "loads each model (apart from the per-run timeout).  [default: 600 s]")
 @click.option("--gpu-indices", help="Comma-separated GPU indices whose energy is counted and "
               "whose limits are set.  [default: all GPUs]")
 @click.option("--settle-s", type=float, help="Wait after a power-limit change.  [default: 2 s]")
@@ -123,9 +142,13 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
     Ctrl-C stops cleanly (exit code 130); completed runs are kept.
     """
     values: dict[str, Any] = load_sweep_file(config_file) if config_file else {}
+    if options.get("think") is not None and options.get("think_level") is not None:
+        raise click.UsageError("give --think/--no-think or --think-level, not both")
     for key, value in options.items():
         if value is None or (key == "suite_dirs" and not value):
             continue
+        if key == "think_level":
+            key = "think"
         if key in _LISTS:
             value = split_list(value)
         elif key == "gpu_indices":

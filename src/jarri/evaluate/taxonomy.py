@@ -15,7 +15,7 @@ STAGES: Final[dict[str, tuple[str, ...]]] = {
                   "bad_request", "server_busy", "stream_error", "protocol_error"),
     # the backend answered, but the generation itself is broken
     "generation": ("empty_output", "token_cap_reached", "repetition_loop", "thinking_only",
-                   "stream_incomplete", "context_overflow"),
+                   "thinking_cap_reached", "stream_incomplete", "context_overflow"),
     # answer not in the required shape
     "format": ("format_violation",),
     # could not extract the graded part

@@ -38,6 +38,8 @@ MAX_INLINE_CHARS = 4096
 Backend = Literal["ollama", "openai", "llamacpp"]
 Residency = Literal["full_gpu", "hybrid", "cpu", "unknown"]
 Confidence = Literal["high", "medium", "low", "invalid", "unmeasured"]
+# The think levels Ollama accepts (api/types.go ThinkValue; "max" since 0.22).
+ThinkLevel = Literal["low", "medium", "high", "max"]
 Status = Literal["ok", "backend_error", "timeout", "evaluator_error", "not_evaluated"]
 
 
@@ -51,7 +53,7 @@ class Check(BaseModel):
 
 
 class GenerationOptionsRecord(BaseModel):
-    """Exactly what was sent to the backend."""
+    """The pinned options of the run (part of its run key); request_options has the wire."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -61,7 +63,12 @@ class GenerationOptionsRecord(BaseModel):
     top_p: Float
     num_ctx: Int
     max_output_tokens: Int
-    think: bool | None = None
+    think: bool | ThinkLevel | None = Field(
+        default=None, description="The effective think value (a level, true/false); null: "
+        "none sent, the model or backend cannot think (backends/think_policy.py).")
+    max_thinking_tokens: Int | None = Field(
+        default=None, description="A thinking run's thinking budget, on top of "
+        "max_output_tokens; null when the run does not think.")
 
 
 class RunRecord(BaseModel):
@@ -105,7 +112,11 @@ class RunRecord(BaseModel):
     model_quantization: str | None
     model_parameter_size: str | None
     options: GenerationOptionsRecord | None = Field(
-        description="Exactly what was sent; null only for imported rows whose tool sent none.")
+        description="The run's pinned options (its identity); null only for imported rows "
+        "whose tool sent none.")
+    request_options: dict[str, Any] = Field(
+        default_factory=dict, description="Exactly what the request set, in the server's own "
+        "names (the prompt, model and stream flag left out); empty for imported rows.")
     repeat_index: Positive
 
     # --- power limit (null when no limit was requested)
@@ -148,6 +159,12 @@ class RunRecord(BaseModel):
     # --- tokens and output
     prompt_tokens: Count | None = None
     output_tokens: Count | None = Field(default=None, description="Thinking included.")
+    thinking_tokens: Count | None = Field(
+        default=None, description="Of output_tokens, the thinking; null where the server "
+        "does not count them apart (Ollama never does).")
+    prompt_cached_tokens: Count | None = Field(
+        default=None, description="Of prompt_tokens, those served from the server's prompt "
+        "cache; null where the server does not say.")
     thinking_chars: Count = 0
     answer_chars: Count = 0
     done_reason: str | None = None

@@ -42,10 +42,12 @@ WRAP_COLUMNS = {"wrap_file": "VARCHAR", "wrap_unit": "BIGINT", "wrap_line": "BIG
 
 ENERGY_POLICY = {
     "energy_counted_when": "energy_confidence is high, medium or low, energy_net_j is not "
-                           "null, and residency is full_gpu (or unknown on backends that "
-                           "cannot report it: openai, llamacpp)",
-    "excluded_from_energy": "hybrid and cpu residency, invalid or unmeasured energy; those "
-                            "runs still count in every correctness metric",
+                           "null, the run is not a cold start (it did not load its model), "
+                           "and residency is full_gpu (or unknown on backends that cannot "
+                           "report it: openai, llamacpp)",
+    "excluded_from_energy": "hybrid and cpu residency, cold starts, invalid or unmeasured "
+                            "energy (a server not on this machine, a cloud model); those runs "
+                            "still count in every correctness metric",
     "energy_reported": "net of idle (energy_net_j)",
 }
 

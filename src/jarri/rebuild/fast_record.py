@@ -76,8 +76,15 @@ def _mirror(annotation: Any, metadata: list[Any] | None = None) -> Any:
     if origin in (Union, types.UnionType):
         args = typing.get_args(annotation)
         inner = [a for a in args if a is not type(None)]
-        if len(inner) != 1:
-            raise TypeError(f"no mirror for the union {annotation!r}")
+        if len(inner) > 1:
+            # bool | Literal[...]: each member mirrored alone (msgspec tells them apart by
+            # JSON type); constraints would be ambiguous across members.
+            if metadata or any(a in (int, float) for a in inner):
+                raise TypeError(f"no mirror for the union {annotation!r}")
+            members = tuple(_mirror(a) for a in inner)
+            if len(inner) < len(args):
+                members += (type(None),)
+            return Union[members]  # noqa: UP007 - built from a tuple at run time
         mirrored = _mirror(inner[0], metadata)
         return mirrored | None if len(inner) < len(args) else mirrored
     if annotation is int:

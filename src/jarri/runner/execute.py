@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from jarri.backends.base import Backend, Completion, ModelInfo, Residency
+from jarri.backends.locality import backend_url, energy_elsewhere
 from jarri.errors import SweepInterrupted
 from jarri.ledger.record import RunRecord
 from jarri.ledger.store import ContentStore
@@ -53,7 +54,7 @@ class SweepRunner:
     def __init__(self, *, backend: Backend, ctx: SweepContext, workspace: Workspace,
                  infos: dict[str, ModelInfo], meter: EnergyMeter, state: LedgerState,
                  progress: SweepProgress, timeout_s: float, warmup: bool = True,
-                 power: PowerController | None = None,
+                 load_timeout_s: float = 600.0, power: PowerController | None = None,
                  resolved: dict[str, ResolvedLevel] | None = None, idle_s: float = 5.0,
                  require_full_gpu: bool = False,
                  writers: dict[str, LedgerWriter] | None = None) -> None:
@@ -66,6 +67,10 @@ class SweepRunner:
         self.progress = progress
         self.timeout_s = timeout_s
         self.warmup = warmup
+        self.load_timeout_s = load_timeout_s
+        # Why a model's energy is not on this machine's meter (backends/locality.py).
+        self._elsewhere = {m: energy_elsewhere(ctx.backend, backend_url(backend), info)
+                           for m, info in infos.items()}
         self.power = power
         self.resolved = resolved or {}
         self.idle_s = idle_s
@@ -90,12 +95,23 @@ class SweepRunner:
             self.progress.note(f"note: {w.path} ended in a torn line (an earlier run was "
                                "killed mid-write); it stays quarantined, nothing was lost")
 
-    def _warm_up(self, run: PlannedRun) -> None:
-        # One unmeasured request, so loading and cold caches stay out of the measurements.
+    def _warm_up(self, run: PlannedRun) -> bool:
+        """One unmeasured request, so loading and cold caches stay out of the measurements.
+        True when it worked; a failure is reported and the next run counts as a cold start.
+        """
         self.progress.running(f"loading {run.model}")
-        # A neutral prompt, so no task's prompt is left in a prefix cache by the warm-up.
-        opts = replace(run.options, max_output_tokens=1)
-        self.backend.generate(run.model, WARMUP_PROMPT, opts, self.timeout_s)
+        # A neutral prompt, so no task's prompt is left in a prefix cache by the warm-up; the
+        # run's own options (its context size: another one reloads the model) with one
+        # output token and no thinking budget.
+        opts = replace(run.options, max_output_tokens=1, max_thinking_tokens=0)
+        c = self.backend.generate(run.model, WARMUP_PROMPT, opts, self.load_timeout_s)
+        if c.failure is not None and c.failure.stage == "transport":
+            self.progress.note(
+                f"warning: the warm-up of {run.model} failed ({c.failure.type}: "
+                f"{c.failure.message}); its first run is recorded as a cold start (kept out "
+                f"of energy comparisons)")
+            return False
+        return True
 
     def _set_level(self, run: PlannedRun) -> None:
         """Apply the run's power level (if it changed), then measure idle at that level."""
@@ -138,6 +154,7 @@ class SweepRunner:
     def _loop(self, todo: Sequence[PlannedRun], guard: SignalGuard,
               result: SweepResult) -> None:
         loaded: str | None = None
+        previous: str | None = None  # the model the server holds
         level: object = object()
         residency = Residency()
         for run in todo:
@@ -148,11 +165,12 @@ class SweepRunner:
                 level = this_level
                 loaded = None  # warm up again after a power-limit change
             if run.model != loaded:
-                if self.warmup:
-                    self._warm_up(run)
-                else:
-                    cold = True
-                loaded = run.model
+                if previous is not None and previous != run.model:
+                    # The last model's residency must not leak into this one's windows.
+                    self.progress.running(f"unloading {previous}")
+                    self.backend.unload(previous)
+                cold = not (self.warmup and self._warm_up(run))
+                loaded = previous = run.model
                 residency = self.backend.residency(run.model)
                 guard.check()
             self.progress.running(f"{run.model} {run.task.task_id} r{run.repeat_index}")
@@ -178,7 +196,10 @@ class SweepRunner:
         set_by = "this_sweep" if run.power else (
             "another_sweep" if any(GpuLock(u).held_elsewhere() for u in self.ctx.gpu_uuids)
             else None)
-        if self.require_full_gpu and (residency.mode in ("hybrid", "cpu") or (
+        if (where := self._elsewhere.get(run.model)) is not None:
+            energy = EnergyReading(method=energy.method, confidence="invalid",
+                                   reason=f"not measured on this machine: {where}")
+        elif self.require_full_gpu and (residency.mode in ("hybrid", "cpu") or (
                 residency.mode == "unknown" and self.ctx.backend == "ollama")):
             energy = EnergyReading(method=energy.method, confidence="invalid",
                                    reason=f"--require-full-gpu: the model's residency is "

@@ -49,7 +49,9 @@ def _generation_problem(c: Completion, answer: str, thinking: str) -> str | None
     if has_loop(answer) or repetition_loop(answer) or repetition_loop(thinking):
         return "repetition_loop"
     if not answer.strip() and thinking.strip():
-        return "thinking_only"
+        # Still thinking when the output cap ended it: the harness's cap (the thinking budget
+        # was too small for this task), not a model that stopped without answering.
+        return "thinking_cap_reached" if c.done_reason == "length" else "thinking_only"
     return None
 
 

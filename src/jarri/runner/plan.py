@@ -75,17 +75,21 @@ def task_options(base: GenerationOptions, task: Task) -> GenerationOptions:
 def build_plan(*, sweep_id: str, backend: str, models: Sequence[str],
                infos: dict[str, ModelInfo], experiments: Sequence[Experiment],
                power_levels: Sequence[PowerLevel | None], repeats: int,
-               options: GenerationOptions, shard: Shard | None = None) -> list[PlannedRun]:
+               options: GenerationOptions, shard: Shard | None = None,
+               per_model: dict[str, GenerationOptions] | None = None) -> list[PlannedRun]:
+    """``per_model``: each model's options as its backend decided them (the effective think
+    value: backends/think_policy.py); ``options`` for models not in it."""
     runs: list[PlannedRun] = []
     index = 0
     for m_i, model in enumerate(models):
         levels = list(power_levels) if m_i % 2 == 0 else list(reversed(power_levels))
         digest = infos[model].digest if model in infos else None
+        model_options = (per_model or {}).get(model, options)
         for level in levels:
             for rep in range(1, repeats + 1):
                 for exp in experiments:
                     for task in exp.tasks:
-                        opts = task_options(options, task)
+                        opts = task_options(model_options, task)
                         key = run_key(
                             sweep_id=sweep_id, experiment_id=exp.experiment_id,
                             task_id=task.task_id, prompt_sha256=task.prompt_sha256,

@@ -129,6 +129,7 @@ def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, complet
         model_format=info.format, model_quantization=info.quantization,
         model_parameter_size=info.parameter_size,
         options=run.options.as_record(),  # type: ignore[arg-type]
+        request_options=inline_usage(completion.sent_options),
         repeat_index=run.repeat_index,
         power_limit_request=run.power.request if run.power else None,
         power_limit_mode=run.power.mode if run.power else None,
@@ -153,6 +154,8 @@ def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, complet
         prompt_eval_s=completion.prompt_eval_s, eval_s=completion.eval_s,
         cold_start=cold_start,
         prompt_tokens=completion.prompt_tokens, output_tokens=completion.output_tokens,
+        thinking_tokens=completion.thinking_tokens,
+        prompt_cached_tokens=completion.prompt_cached_tokens,
         thinking_chars=len(outcome.thinking_text), answer_chars=len(outcome.answer_text),
         done_reason=completion.done_reason, truncated=outcome.truncated,
         answer_sha256=answer_sha256, thinking_sha256=thinking_sha256,

@@ -14,6 +14,7 @@ from pathlib import Path
 from jarri import __version__
 from jarri.backends import make_backend
 from jarri.backends.base import Backend, GenerationOptions, ModelInfo
+from jarri.backends.locality import backend_url, energy_elsewhere
 from jarri.config import SweepConfig, default_sweep_name
 from jarri.errors import PowerLimitUnavailable
 from jarri.ledger.writer import LedgerWriter
@@ -152,11 +153,19 @@ def _prepare_rest(cfg: SweepConfig, dry_run: bool, gpus: GpuSetup,
         raise
     options = GenerationOptions(temperature=cfg.temperature, seed=cfg.seed, top_k=cfg.top_k,
                                 top_p=cfg.top_p, num_ctx=cfg.num_ctx,
-                                max_output_tokens=cfg.max_output_tokens, think=cfg.think)
+                                max_output_tokens=cfg.max_output_tokens, think=cfg.think,
+                                max_thinking_tokens=cfg.max_thinking_tokens)
+    per_model: dict[str, GenerationOptions] = {}
+    for m in cfg.models:
+        per_model[m], note = backend.plan_options(infos[m], options)
+        if note:
+            notes = [*notes, note]
+        if (where := energy_elsewhere(cfg.backend, backend_url(backend), infos[m])):
+            notes = [*notes, f"{m}: energy is recorded as invalid: {where}"]
     sweep_id = sweep_id_for(cfg)
     plan = build_plan(sweep_id=sweep_id, backend=cfg.backend, models=cfg.models, infos=infos,
                       experiments=experiments, power_levels=levels, repeats=cfg.repeats,
-                      options=options, shard=shard)
+                      options=options, shard=shard, per_model=per_model)
     state = load_state(ws.ledger(e.experiment_id) for e in experiments)
     todo = [r for r in plan if state.needs_run(r.run_key, cfg.retry_failed)]
     notes = [*notes, *state.skipped_notes()]
@@ -215,7 +224,8 @@ def execute(p: PreparedSweep, progress: SweepProgress,
     runner = SweepRunner(backend=p.backend, ctx=ctx, workspace=p.workspace, infos=p.infos,
                          meter=meter or best_meter_for(p.gpus), state=p.state,
                          progress=progress, timeout_s=p.config.timeout_s,
-                         warmup=p.config.warmup, power=power, resolved=p.resolved,
+                         warmup=p.config.warmup, load_timeout_s=p.config.load_timeout_s,
+                         power=power, resolved=p.resolved,
                          idle_s=p.config.idle_s, require_full_gpu=p.config.require_full_gpu,
                          writers=p.writers)
     try:

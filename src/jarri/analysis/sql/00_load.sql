@@ -36,9 +36,11 @@ SELECT
     AS energy_gross_mj,
   r.idle_power_w,
   -- the energy policy (rebuild/columns.py ENERGY_POLICY): a run draws more than idle, so
-  -- a net energy of 0 (clamped) or below is a measurement failure
+  -- a net energy of 0 (clamped) or below is a measurement failure; a run that loaded its
+  -- model holds the load's energy, not the answer's
   coalesce(r.energy_confidence IN ('high', 'medium', 'low')
     AND coalesce(r.energy_net_mj, r.energy_net_j) > 0
+    AND NOT coalesce(r.cold_start, false)
     AND (r.residency = 'full_gpu'
          OR (r.residency = 'unknown' AND r.backend IN ('openai', 'llamacpp'))), false)
     AS energy_valid,
