@@ -253,7 +253,7 @@ def test_the_warm_up_has_its_own_deadline(stub: StubServer, tmp_path: Path) -> N
 def test_a_failed_warm_up_is_reported_and_its_run_is_cold(stub: StubServer,
                                                           tmp_path: Path) -> None:
     r = run_jarri("run", "--backend", "ollama", "--base-url", stub.url, "-m", "busy:1b",
-                  "-w", str(tmp_path), "--idle-s", "0")
+                  "-w", str(tmp_path), "--idle-s", "0", "--load-timeout-s", "1.5")
     assert r.returncode == 0 and "warm-up of busy:1b failed" in r.stderr, r.stderr
     recs = read_ledger(tmp_path / "benchmarks/smoke_v1/llm_benchmark_runs.jsonl").records
     assert recs[0].cold_start

@@ -28,7 +28,8 @@ def _openai(**kw: Any) -> Backend:
 
     return OpenAICompatBackend(kw.get("base_url"), endpoint=kw.get("openai_endpoint") or "chat",
                                api_key=kw.get("api_key"),
-                               stream=kw.get("openai_stream", True))
+                               stream=kw.get("openai_stream", True),
+                               ready_timeout_s=kw.get("load_timeout_s", 600.0))
 
 
 FACTORIES: dict[str, Callable[..., Backend]] = {

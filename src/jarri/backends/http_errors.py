@@ -24,8 +24,30 @@ def error_text(body: bytes) -> str:
         return body.decode("utf-8", "replace")[:500]
 
 
+# Error texts that mean the prompt does not fit the context, per server: llama-server's
+# exceed_context_size_error ("request (N tokens) exceeds the available context size (C
+# tokens)", tools/server server-context.cpp; Ollama 0.30+ passes it on wrapped), Ollama's old
+# runners' errorInputTooLong and its shift-off refusal (llm/llama_server.go
+# completionPromptForRequest), vLLM's "This model's maximum context length is M tokens".
+OVERFLOW_MARKERS = ("exceed_context_size_error", "exceeds the available context size",
+                    "input length exceeds the context length", "longer than the context length",
+                    "is larger than the max context size", "maximum context length is")
+
+
+def is_overflow(text: str) -> bool:
+    return any(m in text for m in OVERFLOW_MARKERS)
+
+
+def overflow_failure(message: str) -> BackendFailure:
+    """The prompt did not fit: the generation could not start (as the embedded engine
+    reports it), not a malformed request."""
+    return BackendFailure("generation", "context_overflow", message)
+
+
 def failure_for_status(status: int, body: bytes) -> BackendFailure:
     msg = f"HTTP {status}: {error_text(body)}"
+    if status == 400 and is_overflow(msg):
+        return overflow_failure(msg)
     if status == 404:
         return BackendFailure("transport", "model_not_found", msg)
     if status == 408:
@@ -33,6 +55,8 @@ def failure_for_status(status: int, body: bytes) -> BackendFailure:
     # Too many requests, or a full queue (Ollama's ErrMaxQueue in server/sched.go, "server
     # busy, please try again", answered as 503 past OLLAMA_MAX_QUEUE): the request was fine,
     # the server could not take it then. Not the request's fault, so not bad_request.
+    # llama-server answers 503 "Loading model" (unavailable_error) on every route until its
+    # model is loaded: the warm-up waits that out (runner/execute.py).
     if status in (429, 503):
         return BackendFailure("transport", "server_busy", msg)
     if 400 <= status < 500:

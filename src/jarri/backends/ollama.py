@@ -34,6 +34,8 @@ from jarri.backends.http_errors import (
     error_text,
     failure_for_exception,
     failure_for_status,
+    is_overflow,
+    overflow_failure,
     protocol_failure,
 )
 from jarri.backends.keep_alive import KeepAlive, parse_keep_alive
@@ -52,14 +54,6 @@ MIN_VERSION = (0, 12, 6)
 # left to the model's template, which needs its stop strings.
 NEUTRAL_SAMPLING = {"min_p": 0.0, "typical_p": 1.0, "repeat_penalty": 1.0,
                     "repeat_last_n": 0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
-# HTTP 400 bodies that mean the prompt does not fit the context: llama-server's
-# exceed_context_size_error as Ollama wraps it (truncate false, 0.30 and later), the old
-# runners' errorInputTooLong, and the shift-off refusal in completionPromptForRequest.
-_OVERFLOW_MARKERS = ("exceed_context_size_error", "exceeds the available context size",
-                     "input length exceeds the context length",
-                     "longer than the context length")
-
-
 def parse_version(text: str | None) -> tuple[int, int, int] | None:
     """'0.12.6' or '0.33.0-rc2' -> (0, 12, 6); None for anything else."""
     if not text:
@@ -282,16 +276,16 @@ class OllamaBackend:
                     headers={"Connection": "close"}, extensions=deadline.extensions(),
                     timeout=httpx.Timeout(timeout_s, connect=5.0)) as resp:
                 if resp.status_code != 200:
-                    out.failure = _status_failure(resp.status_code, deadline.body(resp))
+                    out.failure = failure_for_status(resp.status_code, deadline.body(resp))
                     return self._finish(out, clock, answer, thinking)
                 for line in deadline.lines(resp):
                     if not line.strip():
                         continue
                     obj: wire.OllamaLine = wire.decode(line, wire.OllamaLine, "a stream line")
                     if (err := wire.given(obj.error)) is not None:
-                        out.failure = BackendFailure(
-                            "transport", "stream_error",
-                            f"error in stream: {wire.snippet(err)}")
+                        text = f"error in stream: {wire.snippet(err)}"
+                        out.failure = (overflow_failure(text) if is_overflow(text) else
+                                       BackendFailure("transport", "stream_error", text))
                         break
                     msg = obj.message or wire.OllamaMessage()
                     piece = (msg.content if obj.message is not None else obj.response) or ""
@@ -348,15 +342,6 @@ class OllamaBackend:
 
     def close(self) -> None:
         self._client.close()
-
-
-def _status_failure(status: int, body: bytes) -> BackendFailure:
-    failure = failure_for_status(status, body)
-    if status == 400 and any(m in failure.message for m in _OVERFLOW_MARKERS):
-        # The prompt does not fit num_ctx: the generation could not start (as the embedded
-        # engine reports it), not a malformed request.
-        return BackendFailure("generation", "context_overflow", failure.message)
-    return failure
 
 
 def _context_problem(out: Completion, sent: dict[str, Any]) -> BackendFailure | None:

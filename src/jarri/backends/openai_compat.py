@@ -2,11 +2,20 @@
 
 Streams Server-Sent Events with ``stream_options.include_usage`` so usage arrives in a final
 chunk; keeps llama.cpp's ``timings`` when present; always sends ``max_tokens`` (vLLM's default
-is 16) and the pinned sampling options.
+is 16) and the pinned sampling options, with every penalty and filter the servers apply set
+to neutral: llama-server's defaults include min_p 0.05 and a GGUF's ``general.sampling.*``
+can change them (common_init_sampler_from_model), vLLM and SGLang apply the model's
+generation_config.json (repetition_penalty, ...) to whatever a request leaves unset
+(vLLM ``get_diff_sampling_param``; SGLang ``--sampling-defaults model``). A server ignores
+the names it does not know (llama-server passes them to its sampler; vLLM, SGLang and
+llama-cpp-python's server drop unknown fields). docs/backends.md has the table.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from typing import Any
 
 import httpx
@@ -26,6 +35,8 @@ from jarri.backends.http_errors import (
     error_text,
     failure_for_exception,
     failure_for_status,
+    is_overflow,
+    overflow_failure,
     protocol_failure,
 )
 from jarri.backends.model_registry import COMPLETION_TEMPLATE
@@ -33,6 +44,12 @@ from jarri.backends.think_policy import decide_not_sent
 from jarri.errors import BackendUnavailable, UnknownModel
 
 DEFAULT_URL = "http://127.0.0.1:8080"
+# Sent with every request, so no server-side default can leak into pinned runs:
+# repeat_penalty/typical_p/xtc/dry/mirostat are llama.cpp's names, repetition_penalty vLLM's
+# and SGLang's; presence/frequency penalties are OpenAI's own.
+NEUTRAL_SAMPLING = {"min_p": 0.0, "presence_penalty": 0.0, "frequency_penalty": 0.0,
+                    "repeat_penalty": 1.0, "repetition_penalty": 1.0, "typical_p": 1.0,
+                    "xtc_probability": 0.0, "dry_multiplier": 0.0, "mirostat": 0}
 
 
 class OpenAICompatBackend:
@@ -40,7 +57,8 @@ class OpenAICompatBackend:
 
     def __init__(self, base_url: str | None = None, *, endpoint: str = "chat",
                  api_key: str | None = None, stream: bool = True,
-                 connect_timeout_s: float = 5.0) -> None:
+                 connect_timeout_s: float = 5.0, ready_timeout_s: float = 600.0) -> None:
+        self.ready_timeout_s = ready_timeout_s
         # Some servers (llama-cpp-python's own) send no usage in streams: stream=False then
         # gets exact token counts at the price of no time-to-first-token.
         self.stream = stream
@@ -54,8 +72,20 @@ class OpenAICompatBackend:
         self._client = httpx.Client(base_url=self.base_url, headers=headers,
                                     timeout=httpx.Timeout(30.0, connect=connect_timeout_s))
         self._models: list[str] | None = None
+        self._entries: dict[str, wire.ModelEntry] = {}
+        self._props: wire.Props | None = None
 
     def _get(self, path: str) -> httpx.Response:
+        """GET, waiting while the server says it is still loading its model (llama-server
+        answers 503 "Loading model" on every route until then), up to ready_timeout_s."""
+        deadline = time.monotonic() + self.ready_timeout_s
+        while True:
+            resp = self._get_once(path)
+            if resp.status_code != 503 or time.monotonic() >= deadline:
+                return resp
+            time.sleep(0.5)
+
+    def _get_once(self, path: str) -> httpx.Response:
         try:
             return self._client.get(path)
         except httpx.HTTPError as exc:
@@ -78,19 +108,33 @@ class OpenAICompatBackend:
                 f"{self.base_url}/v1/models did not answer an OpenAI model list "
                 f'({{"data": [{{"id": ...}}]}}): {exc}',
                 hint="check that --base-url points at an OpenAI-compatible server") from None
-        self._models = sorted(m.id for m in listing.data)
+        self._entries = {m.id: m for m in listing.data}
+        self._models = sorted(self._entries)
         return self._models
 
-    def version(self) -> str | None:
-        self.list_models()  # proves the server answers
-        resp = self._get("/props")  # llama.cpp's llama-server only
+    def _decoded(self, path: str, shape: Any, what: str) -> Any:
+        """An optional endpoint's answer, or None (another server may lack it or answer
+        anything there)."""
+        resp = self._get(path)
         if resp.status_code != 200:
             return None
         try:
-            build = wire.decode(resp.content, wire.Props, "server properties").build_info
+            return wire.decode(resp.content, shape, what)
         except wire.ProtocolError:
-            return None  # /props only names the build; another server may answer anything
-        return f"llama.cpp {build}" if build else None
+            return None
+
+    def version(self) -> str | None:
+        """llama-server: its build (/props build_info); vLLM: its owner name and /version;
+        None for a server that names no version."""
+        self.list_models()  # proves the server answers
+        self._props = self._decoded("/props", wire.Props, "server properties")
+        if self._props is not None and self._props.build_info:
+            return f"llama.cpp {self._props.build_info}"
+        got = self._decoded("/version", wire.ServerVersion, "a version")
+        if got is not None and got.version:
+            owner = next((e.owned_by for e in self._entries.values() if e.owned_by), None)
+            return f"{owner or 'server'} {got.version}"
+        return None
 
     def model_info(self, model: str) -> ModelInfo:
         models = self._models if self._models is not None else self.list_models()
@@ -99,10 +143,37 @@ class OpenAICompatBackend:
                 f"the server at {self.base_url} has no model '{model}' "
                 f"(it lists: {', '.join(models) or 'none'})",
                 hint="use one of the listed ids with --models, or load the model in the server")
-        return ModelInfo(name=model)
+        entry = self._entries[model]
+        meta = entry.meta or wire.ModelMeta()
+        return ModelInfo(name=model, digest=self._fingerprint(entry),
+                         context_length=self._served_context(entry) or meta.n_ctx_train,
+                         size_bytes=meta.size)
+
+    def _served_context(self, entry: wire.ModelEntry) -> int | None:
+        """The context the server really runs the model with (not our num_ctx, which
+        these servers do not take per request)."""
+        slot = self._props.default_generation_settings if self._props else None
+        return ((entry.meta.n_ctx if entry.meta else None) or entry.max_model_len
+                or (slot.n_ctx if slot else None))
+
+    def _fingerprint(self, entry: wire.ModelEntry) -> str | None:
+        """What the server says about the model behind the id, hashed: a different file
+        or configuration behind the same id gives other run keys, so resume never mixes
+        them. None when the server says nothing beyond the id."""
+        meta = entry.meta or wire.ModelMeta()
+        facts = {"owned_by": entry.owned_by, "root": entry.root,
+                 "max_model_len": entry.max_model_len, "n_ctx_train": meta.n_ctx_train,
+                 "n_params": meta.n_params, "size": meta.size,
+                 "model_path": self._props.model_path if self._props else None}
+        known = {k: v for k, v in facts.items() if v is not None and k != "owned_by"}
+        if not known:
+            return None
+        blob = json.dumps({**facts, "id": entry.id}, sort_keys=True).encode("utf-8")
+        return "meta-sha256:" + hashlib.sha256(blob).hexdigest()
 
     def residency(self, model: str) -> Residency:
-        return Residency()
+        entry = self._entries.get(model)
+        return Residency(context_length=self._served_context(entry) if entry else None)
 
     def plan_options(self, info: ModelInfo,
                      options: GenerationOptions) -> tuple[GenerationOptions, str | None]:
@@ -121,6 +192,7 @@ class OpenAICompatBackend:
             "top_p": o.top_p,
             "top_k": o.top_k,  # not in OpenAI's API; llama.cpp, vLLM and SGLang accept it
             "seed": o.seed,
+            **NEUTRAL_SAMPLING,
         }
         if self.stream:
             body["stream_options"] = {"include_usage": True}
@@ -166,9 +238,9 @@ class OpenAICompatBackend:
                             break
                         chunk = wire.decode(data, wire.Chunk, "a stream event")
                         if (err := wire.given(chunk.error)) is not None:
-                            out.failure = BackendFailure(
-                                "transport", "stream_error",
-                                f"error in stream: {wire.snippet(err)}")
+                            text = f"error in stream: {wire.snippet(err)}"
+                            out.failure = (overflow_failure(text) if is_overflow(text) else
+                                           BackendFailure("transport", "stream_error", text))
                             break
                         finish = self._read_chunk(chunk, out, clock, answer, thinking) or finish
         except DeadlinePassed:

@@ -111,16 +111,37 @@ class Chunk(msgspec.Struct):
     error: msgspec.Raw = NOTHING
 
 
+class ModelMeta(msgspec.Struct):         # llama-server's /v1/models "meta"
+    n_ctx: Count | None = None            # the per-slot context the server runs with
+    n_ctx_train: Count | None = None
+    n_params: Count | None = None
+    size: Size | None = None
+
+
 class ModelEntry(msgspec.Struct):
     id: str
+    owned_by: str | None = None           # "llamacpp", "vllm", "sglang", ...
+    root: str | None = None               # vLLM/SGLang: the model path behind the id
+    max_model_len: Count | None = None    # vLLM/SGLang: the context it serves
+    meta: ModelMeta | None = None         # llama-server
 
 
 class ModelList(msgspec.Struct):
     data: list[ModelEntry]
 
 
+class SlotSettings(msgspec.Struct):
+    n_ctx: Count | None = None
+
+
 class Props(msgspec.Struct):              # llama.cpp's /props
     build_info: str | None = None
+    model_path: str | None = None
+    default_generation_settings: SlotSettings | None = None
+
+
+class ServerVersion(msgspec.Struct):      # vLLM's /version
+    version: str | None = None
 
 
 # ---- Ollama ----------------------------------------------------------------------------

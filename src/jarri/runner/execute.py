@@ -34,6 +34,8 @@ from jarri.runner.signals import SignalGuard
 # A server-reported load at least this long means the model was (re)loaded in the run.
 COLD_LOAD_S = 0.25
 WARMUP_PROMPT = "Hello."
+# Warm-up failures that mean "not ready yet", retried until the load deadline.
+WAIT_OUT = ("server_busy", "connection_error")
 
 
 @dataclass
@@ -104,8 +106,21 @@ class SweepRunner:
         # run's own options (its context size: another one reloads the model) with one
         # output token and no thinking budget.
         opts = replace(run.options, max_output_tokens=1, max_thinking_tokens=0)
-        c = self.backend.generate(run.model, WARMUP_PROMPT, opts, self.load_timeout_s)
-        if c.failure is not None and c.failure.stage == "transport":
+        deadline = time.monotonic() + self.load_timeout_s
+        pause = 0.5
+        while True:
+            left = deadline - time.monotonic()
+            c = self.backend.generate(run.model, WARMUP_PROMPT, opts, max(left, 0.1))
+            failed = c.failure is not None and c.failure.stage == "transport"
+            # A server still loading answers 503 (llama-server's "Loading model") or is not
+            # listening yet (vLLM): wait it out, within the load's own deadline.
+            retry = failed and c.failure is not None and c.failure.type in WAIT_OUT
+            if not (retry and deadline - time.monotonic() > pause):
+                break
+            self.progress.running(f"loading {run.model}: the server is busy, waiting")
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+        if failed and c.failure is not None:
             self.progress.note(
                 f"warning: the warm-up of {run.model} failed ({c.failure.type}: "
                 f"{c.failure.message}); its first run is recorded as a cold start (kept out "

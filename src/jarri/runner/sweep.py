@@ -141,7 +141,8 @@ def _prepare_rest(cfg: SweepConfig, dry_run: bool, gpus: GpuSetup,
     try:
         backend = make_backend(cfg.backend, base_url=cfg.base_url, keep_alive=cfg.keep_alive,
                                ollama_api=cfg.ollama_api, openai_endpoint=cfg.openai_endpoint,
-                               openai_stream=cfg.openai_stream)
+                               openai_stream=cfg.openai_stream,
+                               load_timeout_s=cfg.load_timeout_s)
         try:
             version = backend.version()
             infos = {m: backend.model_info(m) for m in cfg.models}
