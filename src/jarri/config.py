@@ -17,6 +17,7 @@ from jarri.backends.base import DEFAULT_THINKING_TOKENS
 from jarri.backends.keep_alive import parse_keep_alive
 from jarri.backends.think_policy import parse_think
 from jarri.errors import ConfigError
+from jarri.ledger.record import Backend
 
 
 def default_sweep_name() -> str:
@@ -32,7 +33,8 @@ class SweepConfig(BaseModel):
     experiments: list[str] = Field(default_factory=lambda: ["smoke_v1"], min_length=1)
     repeats: int = Field(default=1, ge=1, le=1000)
     tdp_levels: list[str] | None = None
-    backend: Literal["llamacpp", "ollama", "openai"] = "llamacpp"
+    backend: Backend = "llamacpp"
+    mock_file: str | None = None  # the mock backend's script (backends/mock.py)
     base_url: str | None = None
     ollama_api: Literal["chat", "generate"] = "chat"
     openai_endpoint: Literal["chat", "completions"] = "chat"

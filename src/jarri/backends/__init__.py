@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from jarri.backends.base import Backend, Completion, GenerationOptions, ModelInfo
+from jarri.ledger.record import Backend as BackendName
 
-BACKEND_NAMES = ("llamacpp", "ollama", "openai")
+BACKEND_NAMES: tuple[str, ...] = typing.get_args(BackendName)
 
 
 def _llamacpp(**kw: Any) -> Backend:
@@ -32,11 +35,20 @@ def _openai(**kw: Any) -> Backend:
                                ready_timeout_s=kw.get("load_timeout_s", 600.0))
 
 
+def _mock(**kw: Any) -> Backend:
+    from jarri.backends.mock import MockBackend
+
+    script = kw.get("mock_file")
+    return MockBackend(Path(script) if script else None)
+
+
 FACTORIES: dict[str, Callable[..., Backend]] = {
     "llamacpp": _llamacpp,
     "ollama": _ollama,
     "openai": _openai,
+    "mock": _mock,
 }
+assert set(FACTORIES) == set(BACKEND_NAMES), "one factory per backend in ledger/record.py"
 
 
 def make_backend(name: str, **kwargs: Any) -> Backend:

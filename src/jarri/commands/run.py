@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from jarri.backends import BACKEND_NAMES
 from jarri.backends.base import DEFAULT_THINKING_TOKENS
 from jarri.backends.think_policy import THINK_LEVELS
 from jarri.commands.console import err, out
@@ -77,8 +78,11 @@ def _print_dry_run(p: PreparedSweep) -> None:
 @click.option("--repeats", "-r", type=int, help="Repeats per task.  [default: 1]")
 @click.option("--tdp-levels", help="Comma-separated GPU power limits: percent of the default "
               "limit (80) or watts (250w). Needs an NVIDIA GPU.")
-@click.option("--backend", "-b", type=click.Choice(["llamacpp", "ollama", "openai"]),
-              help="llamacpp = embedded engine, no server needed.  [default: llamacpp]")
+@click.option("--backend", "-b", type=click.Choice(BACKEND_NAMES),
+              help="llamacpp = embedded engine, no server needed; mock = scripted answers "
+                   "(--mock-file), for a dry run of a suite.  [default: llamacpp]")
+@click.option("--mock-file", help="The mock backend's answers: a JSON script "
+              "(docs/backends.md).  [default: one fixed answer to every prompt]")
 @click.option("--base-url", help="Server URL (ollama: $OLLAMA_HOST or http://localhost:11434; "
               "openai: http://127.0.0.1:8080).")
 @click.option("--ollama-api", type=click.Choice(["chat", "generate"]),

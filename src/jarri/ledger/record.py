@@ -35,7 +35,8 @@ LINE_REQUIRED = ("schema_version",)
 # below the readers' line limit (ledger/reader.py MAX_LINE_BYTES) whatever a model writes.
 MAX_INLINE_CHARS = 4096
 
-Backend = Literal["ollama", "openai", "llamacpp"]
+# The backends (backends/__init__.py has a factory for each; the CLI's --backend choices).
+Backend = Literal["llamacpp", "ollama", "openai", "mock"]
 Residency = Literal["full_gpu", "hybrid", "cpu", "unknown"]
 Confidence = Literal["high", "medium", "low", "invalid", "unmeasured"]
 # The think levels Ollama accepts (api/types.go ThinkValue; "max" since 0.22).

@@ -142,7 +142,7 @@ def _prepare_rest(cfg: SweepConfig, dry_run: bool, gpus: GpuSetup,
         backend = make_backend(cfg.backend, base_url=cfg.base_url, keep_alive=cfg.keep_alive,
                                ollama_api=cfg.ollama_api, openai_endpoint=cfg.openai_endpoint,
                                openai_stream=cfg.openai_stream,
-                               load_timeout_s=cfg.load_timeout_s)
+                               load_timeout_s=cfg.load_timeout_s, mock_file=cfg.mock_file)
         try:
             version = backend.version()
             infos = {m: backend.model_info(m) for m in cfg.models}
