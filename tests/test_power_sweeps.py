@@ -62,6 +62,9 @@ def test_sweep_applies_levels_records_energy_and_restores(gpu_env: dict[str, str
         assert (rec.power_limit_default_w, rec.power_limit_min_w, rec.power_limit_max_w) == \
             (700.0, 200.0, 700.0)
         assert rec.power_limit_clamped is False
+        # every counted GPU's limit, not only the first's
+        assert [(g.gpu_index, g.gpu_uuid, g.target_w, g.applied_w) for g in rec.power_limits] \
+            == [(0, UUIDS[0], watts, watts), (1, UUIDS[1], watts, watts)]
         assert (rec.gpu_name, rec.gpu_uuid, rec.gpu_count, rec.gpu_indices) == \
             ("NVIDIA H100 80GB HBM3", UUIDS[0], 2, [0, 1])
         assert rec.gpu_driver_version == "580.159.04" and rec.gpu_memory_total_mib == 81559

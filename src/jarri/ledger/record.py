@@ -72,6 +72,21 @@ class GenerationOptionsRecord(BaseModel):
         "max_output_tokens; null when the run does not think.")
 
 
+class GpuPowerLimit(BaseModel):
+    """One counted GPU's power limit during the run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gpu_index: Count
+    gpu_uuid: str
+    target_w: Watts
+    applied_w: Watts = Field(description="Read back from the card after setting it.")
+    default_w: Watts
+    min_w: Watts
+    max_w: Watts
+    clamped: bool
+
+
 class RunRecord(BaseModel):
     """One run: what was asked, what came back, what it cost, whether it was right."""
 
@@ -129,6 +144,9 @@ class RunRecord(BaseModel):
     power_limit_min_w: Watts | None = None
     power_limit_max_w: Watts | None = None
     power_limit_clamped: bool | None = None
+    power_limits: list[GpuPowerLimit] = Field(
+        default_factory=list, description="Every counted GPU's limit (the power_limit_* "
+        "fields above name the first); empty when no level was requested.")
     power_limit_set_by: Literal["this_sweep", "another_sweep"] | None = Field(
         default=None, description="Who set the limit in force during the run: this sweep (a "
         "level was requested), another running sweep (it held a counted GPU's limit: "

@@ -27,7 +27,15 @@ class EnergyReading:
 
 
 class EnergyMeter(Protocol):
+    """The runner uses a meter through these names only."""
+
     method: str
+    # The meter nets out an idle baseline: the runner measures one with it per power level
+    # (measure_idle) and sets idle_power_w.
+    measures_idle: bool
+    idle_power_w: float | None
+    # Where the model lives during the window (Ollama residency), for the confidence rule.
+    residency: str
 
     def start(self) -> None: ...
 
@@ -38,9 +46,12 @@ class NullMeter:
     """Records energy as not measured, and why."""
 
     method = "none"
+    measures_idle = False
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
+        self.idle_power_w: float | None = None
+        self.residency = "unknown"
 
     def start(self) -> None:
         return None
@@ -51,7 +62,7 @@ class NullMeter:
 
 def measure_idle(meter: EnergyMeter, seconds: float) -> float | None:
     """Idle power (W) measured with the meter itself over ``seconds`` of doing nothing."""
-    if not hasattr(meter, "idle_power_w") or seconds <= 0:
+    if not meter.measures_idle or seconds <= 0:
         return None
     meter.idle_power_w = None
     meter.start()

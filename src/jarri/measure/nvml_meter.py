@@ -19,6 +19,7 @@ METHOD = "nvml_energy_counter"
 
 class NvmlEnergyMeter:
     method = METHOD
+    measures_idle = True
 
     def __init__(self, nvml: Nvml, indices: Sequence[int]) -> None:
         self.nvml = nvml

@@ -46,11 +46,13 @@ def delta_uj(start: int, end: int, max_range: int) -> int:
 
 class RaplMeter:
     method = METHOD
+    measures_idle = True
 
     def __init__(self, root: Path = ROOT) -> None:
         self.zones = packages(root)
         self.ranges = [int((z / "max_energy_range_uj").read_text()) for z in self.zones]
         self.idle_power_w: float | None = None
+        self.residency = "unknown"  # not used by this meter's confidence rule
         self._start: list[int] = []
         self._t0 = 0.0
 

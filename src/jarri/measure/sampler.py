@@ -25,11 +25,13 @@ def trapezoid(samples: list[tuple[float, float]]) -> float:
 
 class SampledPowerMeter:
     method = METHOD
+    measures_idle = True
 
     def __init__(self, read_power_w: Callable[[], float], interval_s: float = 0.01) -> None:
         self.read = read_power_w
         self.interval_s = interval_s
         self.idle_power_w: float | None = None
+        self.residency = "unknown"  # a GPU meter: hybrid/cpu residency makes it invalid
         self._samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -54,7 +56,8 @@ class SampledPowerMeter:
         window = s[-1][0] - s[0][0] if len(s) > 1 else 0.0
         gross = trapezoid(s)
         net = None if self.idle_power_w is None else max(0.0, gross - self.idle_power_w * window)
-        confidence, reason = classify(window, gross, net, moved=len(s) > 2 and gross > 0)
+        confidence, reason = classify(window, gross, net, moved=len(s) > 2 and gross > 0,
+                                      residency=self.residency)
         if confidence in ("high", "medium"):
             confidence = {"high": "medium", "medium": "low"}[confidence]
         reason = (f"{len(s)} power samples every {1000 * self.interval_s:.0f} ms, trapezoid "

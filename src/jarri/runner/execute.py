@@ -21,13 +21,12 @@ from jarri.ledger.store import ContentStore
 from jarri.ledger.writer import LedgerWriter
 from jarri.measure.gpu_lock import GpuLock
 from jarri.measure.meter import EnergyMeter, EnergyReading, measure_idle
-from jarri.measure.nvml_meter import NvmlEnergyMeter
-from jarri.measure.power import PowerController, ResolvedLevel
+from jarri.measure.power import PowerController
 from jarri.paths import Workspace
 from jarri.runner.outcome import decide
 from jarri.runner.plan import PlannedRun
 from jarri.runner.progress import SweepProgress
-from jarri.runner.record_builder import AppliedPower, SweepContext, build_record
+from jarri.runner.record_builder import AppliedPower, GpuLimit, SweepContext, build_record
 from jarri.runner.resume import LedgerState
 from jarri.runner.signals import SignalGuard
 
@@ -57,7 +56,7 @@ class SweepRunner:
                  infos: dict[str, ModelInfo], meter: EnergyMeter, state: LedgerState,
                  progress: SweepProgress, timeout_s: float, warmup: bool = True,
                  load_timeout_s: float = 600.0, power: PowerController | None = None,
-                 resolved: dict[str, ResolvedLevel] | None = None, idle_s: float = 5.0,
+                 idle_s: float = 5.0,
                  require_full_gpu: bool = False,
                  writers: dict[str, LedgerWriter] | None = None) -> None:
         self.backend = backend
@@ -74,7 +73,6 @@ class SweepRunner:
         self._elsewhere = {m: energy_elsewhere(ctx.backend, backend_url(backend), info)
                            for m, info in infos.items()}
         self.power = power
-        self.resolved = resolved or {}
         self.idle_s = idle_s
         self.require_full_gpu = require_full_gpu
         self._applied: AppliedPower | None = None
@@ -130,14 +128,14 @@ class SweepRunner:
 
     def _set_level(self, run: PlannedRun) -> None:
         """Apply the run's power level (if it changed), then measure idle at that level."""
-        level = self.resolved.get(run.power.request) if run.power else None
+        level = run.level
         if level is not None and self.power is not None:
-            self.progress.running(f"power limit {run.power.request if run.power else ''}")
+            self.progress.running(f"power limit {level.token.request}")
             applied = self.power.apply(level)
-            g = level.gpus[0]
-            self._applied = AppliedPower(g.target_w, applied[g.index], g.default_w, g.min_w,
-                                         g.max_w, g.clamped)
-        if hasattr(self.meter, "idle_power_w"):
+            self._applied = AppliedPower(tuple(
+                GpuLimit(g.index, g.uuid, g.target_w, applied[g.index], g.default_w, g.min_w,
+                         g.max_w, g.clamped) for g in level.gpus))
+        if self.meter.measures_idle:
             self.progress.running("measuring idle power")
             idle = measure_idle(self.meter, self.idle_s)
             self.meter.idle_power_w = idle
@@ -202,8 +200,7 @@ class SweepRunner:
 
     def _one(self, run: PlannedRun, residency: Residency, cold: bool) -> RunRecord:
         started = _now()
-        if isinstance(self.meter, NvmlEnergyMeter):
-            self.meter.residency = residency.mode
+        self.meter.residency = residency.mode
         self.meter.start()
         completion: Completion = self.backend.generate(run.model, run.task.prompt, run.options,
                                                        self.timeout_s)

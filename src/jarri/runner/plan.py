@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from jarri.backends.base import GenerationOptions, ModelInfo
 from jarri.ledger.identity import run_key
+from jarri.measure.power import ResolvedLevel
 from jarri.measure.power_tokens import PowerLevel
 from jarri.suite.model import Experiment, Task
 
@@ -26,6 +27,8 @@ class PlannedRun:
     repeat_index: int
     options: GenerationOptions
     run_key: str
+    # The watts per GPU this run's level resolved to (None: no level requested).
+    level: ResolvedLevel | None = None
 
 
 @dataclass(frozen=True)
@@ -74,18 +77,22 @@ def task_options(base: GenerationOptions, task: Task) -> GenerationOptions:
 
 def build_plan(*, sweep_id: str, backend: str, models: Sequence[str],
                infos: dict[str, ModelInfo], experiments: Sequence[Experiment],
-               power_levels: Sequence[PowerLevel | None], repeats: int,
+               power_levels: Sequence[ResolvedLevel | PowerLevel | None], repeats: int,
                options: GenerationOptions, shard: Shard | None = None,
                per_model: dict[str, GenerationOptions] | None = None) -> list[PlannedRun]:
-    """``per_model``: each model's options as its backend decided them (the effective think
-    value: backends/think_policy.py); ``options`` for models not in it."""
+    """``power_levels``: resolved levels (the plan then carries each run's watts) or bare
+    tokens (a plan that is only printed or keyed); ``per_model``: each model's options as its
+    backend decided them (the effective think value: backends/think_policy.py); ``options``
+    for models not in it."""
     runs: list[PlannedRun] = []
     index = 0
     for m_i, model in enumerate(models):
         levels = list(power_levels) if m_i % 2 == 0 else list(reversed(power_levels))
         digest = infos[model].digest if model in infos else None
         model_options = (per_model or {}).get(model, options)
-        for level in levels:
+        for entry in levels:
+            resolved = entry if isinstance(entry, ResolvedLevel) else None
+            level = entry.token if isinstance(entry, ResolvedLevel) else entry
             for rep in range(1, repeats + 1):
                 for exp in experiments:
                     for task in exp.tasks:
@@ -97,7 +104,7 @@ def build_plan(*, sweep_id: str, backend: str, models: Sequence[str],
                             options=opts.as_record(),
                             power_limit_request=level.request if level else None,
                             repeat_index=rep)
-                        run = PlannedRun(index, model, task, level, rep, opts, key)
+                        run = PlannedRun(index, model, task, level, rep, opts, key, resolved)
                         index += 1
                         if shard is None or shard.owns(key):
                             runs.append(run)

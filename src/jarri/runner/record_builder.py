@@ -11,7 +11,7 @@ from typing import Any
 from jarri.backends.base import Completion, ModelInfo, Residency
 from jarri.ledger.bounds import MAX_COUNT, MAX_JOULES, MAX_SECONDS, MAX_WATTS
 from jarri.ledger.identity import run_id
-from jarri.ledger.record import MAX_INLINE_CHARS, Check, RunRecord
+from jarri.ledger.record import MAX_INLINE_CHARS, Check, GpuPowerLimit, RunRecord
 from jarri.measure.meter import EnergyReading
 from jarri.measure.nvml import GpuIdentity
 from jarri.runner.outcome import Outcome
@@ -31,15 +31,29 @@ class SweepContext:
 
 
 @dataclass(frozen=True)
-class AppliedPower:
-    """The power level in force for a run, for the first counted GPU."""
+class GpuLimit:
+    """One GPU's limit in force for a run."""
 
+    index: int
+    uuid: str
     target_w: float
     applied_w: float
     default_w: float
     min_w: float
     max_w: float
     clamped: bool
+
+
+@dataclass(frozen=True)
+class AppliedPower:
+    """The power level in force for a run, per counted GPU (the record's power_limit_*
+    fields name the first; power_limits lists them all)."""
+
+    gpus: tuple[GpuLimit, ...]
+
+    @property
+    def first(self) -> GpuLimit:
+        return self.gpus[0]
 
 
 def _mj(j: float | None) -> int | None:
@@ -133,12 +147,16 @@ def build_record(*, ctx: SweepContext, run: PlannedRun, info: ModelInfo, complet
         repeat_index=run.repeat_index,
         power_limit_request=run.power.request if run.power else None,
         power_limit_mode=run.power.mode if run.power else None,
-        power_limit_target_w=power.target_w if power else None,
-        power_limit_applied_w=power.applied_w if power else None,
-        power_limit_default_w=power.default_w if power else None,
-        power_limit_min_w=power.min_w if power else None,
-        power_limit_max_w=power.max_w if power else None,
-        power_limit_clamped=power.clamped if power else None,
+        power_limit_target_w=power.first.target_w if power else None,
+        power_limit_applied_w=power.first.applied_w if power else None,
+        power_limit_default_w=power.first.default_w if power else None,
+        power_limit_min_w=power.first.min_w if power else None,
+        power_limit_max_w=power.first.max_w if power else None,
+        power_limit_clamped=power.first.clamped if power else None,
+        power_limits=[GpuPowerLimit(
+            gpu_index=g.index, gpu_uuid=g.uuid, target_w=g.target_w, applied_w=g.applied_w,
+            default_w=g.default_w, min_w=g.min_w, max_w=g.max_w, clamped=g.clamped)
+            for g in power.gpus] if power else [],
         power_limit_set_by=limit_set_by,  # type: ignore[arg-type]
         gpu_name=ctx.gpu.name if ctx.gpu else None,
         gpu_uuid=ctx.gpu.uuid if ctx.gpu else None,

@@ -165,7 +165,9 @@ def _prepare_rest(cfg: SweepConfig, dry_run: bool, gpus: GpuSetup,
             notes = [*notes, f"{m}: energy is recorded as invalid: {where}"]
     sweep_id = sweep_id_for(cfg)
     plan = build_plan(sweep_id=sweep_id, backend=cfg.backend, models=cfg.models, infos=infos,
-                      experiments=experiments, power_levels=levels, repeats=cfg.repeats,
+                      experiments=experiments,
+                      power_levels=list(resolved.values()) if resolved else levels,
+                      repeats=cfg.repeats,
                       options=options, shard=shard, per_model=per_model)
     state = load_state(ws.ledger(e.experiment_id) for e in experiments)
     todo = [r for r in plan if state.needs_run(r.run_key, cfg.retry_failed)]
@@ -226,7 +228,7 @@ def execute(p: PreparedSweep, progress: SweepProgress,
                          meter=meter or best_meter_for(p.gpus), state=p.state,
                          progress=progress, timeout_s=p.config.timeout_s,
                          warmup=p.config.warmup, load_timeout_s=p.config.load_timeout_s,
-                         power=power, resolved=p.resolved,
+                         power=power,
                          idle_s=p.config.idle_s, require_full_gpu=p.config.require_full_gpu,
                          writers=p.writers)
     try:
