@@ -309,3 +309,52 @@ def test_records_of_this_sweep_say_what_was_sent(stub: StubServer, tmp_path: Pat
                       .read_text().splitlines()[0])
     assert line["request_options"] == recs[0].request_options
     assert line["request_options"]["truncate"] is False
+
+
+# ---- 9. OLLAMA_HOST ----------------------------------------------------------------------
+@pytest.mark.parametrize(("raw", "url"), [
+    ("", "http://127.0.0.1:11434"), ("0.0.0.0", "http://0.0.0.0:11434"),
+    ("http://gpu-box:1234/", "http://gpu-box:1234"), ("https://host/", "https://host:443"),
+    ("http://host", "http://host:80"), ("::1", "http://[::1]:11434"),
+    ("[::1]:8080", "http://[::1]:8080"), ("[::1]", "http://[::1]:11434"),
+    ("ollama.com", "https://ollama.com:443"), ("'localhost:11434'", "http://localhost:11434"),
+    (' "10.0.0.5" ', "http://10.0.0.5:11434"), ("host:99999", "http://host:11434"),
+    ("host:-1", "http://host:11434"), ("host:", "http://host:11434"),
+    ("example.com/ollama", "http://example.com:11434/ollama"),
+    ("::ffff:10.0.0.1", "http://10.0.0.1:11434"), ("http://10.0.0.2:abc/x", "http://10.0.0.2:80/x")])
+def test_ollama_host_is_read_as_ollama_reads_it(raw: str, url: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # expected values follow envconfig/config.go Host() step by step
+    from jarri.backends.ollama import default_base_url, ollama_host
+
+    assert ollama_host(raw) == url
+    monkeypatch.setenv("OLLAMA_HOST", raw)
+    assert default_base_url() == url
+
+
+# ---- 10. a lone </think> ---------------------------------------------------------------------
+def test_reasoning_closed_by_a_lone_think_tag_is_thinking_on_every_backend(
+        stub: StubServer, tmp_path: Path) -> None:
+    # DeepSeek-R1 templates open the block themselves: the reply holds only the closing tag.
+    # Every backend's completion goes through the same split (runner/outcome.py), shown here
+    # through the mock backend end to end and through each backend's Completion shape.
+    script = tmp_path / "r1.json"
+    script.write_text(json.dumps({"answers": [
+        {"match": "capital of France",
+         "answer": "The user asks... Paris.\n</think>\n\nAnswer: Paris"}]}))
+    r = run_jarri("run", "-b", "mock", "--mock-file", str(script), "-m", "r1", "-w",
+                  str(tmp_path / "ws"), "--idle-s", "0")
+    assert r.returncode == 0, r.stderr
+    rec = next(x for x in read_ledger(tmp_path / "ws/benchmarks/smoke_v1/"
+                                      "llm_benchmark_runs.jsonl").records
+               if x.task_id == "capital_france")
+    assert rec.passed and rec.thinking_chars == len("The user asks... Paris.")
+    task = SuiteRegistry().load("smoke_v1").tasks[0]
+    out = decide(task, Completion(answer_text="hmm\n</think>\nAnswer: Paris", done_reason="stop"))
+    assert out.thinking_text == "hmm" and out.answer_text == "Answer: Paris"
+
+
+# ---- 11. digests ------------------------------------------------------------------------------
+def test_the_digest_is_stored_as_ollama_gives_it(stub: StubServer, tmp_path: Path) -> None:
+    recs = _sweep(stub, tmp_path, "ok:1b")
+    assert {r.model_digest for r in recs} == {"1".zfill(64)}

@@ -57,6 +57,8 @@ def test_the_record_says_think_was_not_sent(stub: OpenAIStub, tmp_path: Path) ->
     assert recs and all(x.options is not None and x.options.think is None for x in recs)
     assert all("think" not in x.request_options and "num_ctx" not in x.request_options
                for x in recs)
+    # num_ctx is not sent: the options say the context the server itself runs
+    assert all(x.options is not None and x.options.num_ctx == N_CTX for x in recs)
     # ... and the context the server really used is what the record names
     assert all(x.context_length == N_CTX for x in recs)
 

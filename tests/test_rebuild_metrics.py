@@ -182,3 +182,21 @@ def test_envelope_registries_and_runs(data: Path) -> None:
     assert run["answer_text"] is None and run["energy_net_j"] is None
     det = load(data, "verification/determinism.json")["rows"][0]
     assert det["all_rows_accounted"]
+
+
+def test_a_cold_start_counts_for_correctness_and_not_for_energy(tmp_path: Path) -> None:
+    # Run 1 again, but it loaded its model inside the window: the load's energy is not the
+    # answer's (issue: real servers, loading). Its score counts; its 500 J does not.
+    from handledger import rec
+
+    cold = rec(6, "A", "t1", "G1", "80", score=100, energy_j=500, confidence="high", out=50,
+               prompt=10, eval_s=1.0, wall_s=9.0, cold_start=True)
+    write_ledger(tmp_path / "benchmarks/e1/llm_benchmark_runs.jsonl", [*hand_records(), cold])
+    rebuild(Workspace(tmp_path))
+    data = tmp_path / "benchmark_ui/data"
+    ok = by(load(data, "joined/failures_energy.json")["rows"], failure_type="fully_correct")
+    assert ok["runs"] == 3 and ok["total_energy_j"] == 100.0  # run 1 only: 4 hybrid, 6 cold
+    s = load(data, "duckdb_model_rankings.json")
+    assert "cold start" in s["policy"]["energy_counted_when"]
+    a = by(s["rows"], model="A")
+    assert a["runs"] == 3

@@ -14,6 +14,7 @@ from its capabilities (backends/think_policy.py).
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 from typing import Any
 
@@ -42,7 +43,7 @@ from jarri.backends.keep_alive import KeepAlive, parse_keep_alive
 from jarri.errors import BackendUnavailable, UnknownModel
 from jarri.ledger.bounds import MAX_COUNT
 
-DEFAULT_URL = "http://localhost:11434"
+DEFAULT_URL = "http://127.0.0.1:11434"  # envconfig.Host with OLLAMA_HOST unset
 NS = 1e9
 # truncate and shift arrived in 0.12.6 (api/types.go GenerateRequest/ChatRequest; added in
 # #12519, reverted, and re-applied in #12582): an older server ignores them and cuts an
@@ -66,14 +67,79 @@ def parse_version(text: str | None) -> tuple[int, int, int] | None:
 
 
 def default_base_url() -> str:
-    host = os.environ.get("OLLAMA_HOST", "").strip()
-    if not host:
-        return DEFAULT_URL
-    if not host.startswith(("http://", "https://")):
-        host = "http://" + host
-    if host.count(":") == 1:  # scheme only, no port given
-        host += ":11434"
-    return host.rstrip("/")
+    raw = os.environ.get("OLLAMA_HOST", "")
+    return ollama_host(raw) if raw.strip() else DEFAULT_URL
+
+
+def ollama_host(raw: str | None) -> str:
+    """OLLAMA_HOST read exactly as Ollama's client and server read it (envconfig/config.go
+    ``Var`` then ``Host``): quotes and spaces trimmed; no scheme means http on 11434 (the
+    bare name ``ollama.com`` means https on 443); an explicit http:// or https:// without a
+    port means 80 or 443; an unparsable host:port falls back to 127.0.0.1, keeping a bare
+    IP (IPv6 included) or name; an invalid port falls back to the scheme's default; a path
+    is kept."""
+    s = (raw or "").strip().strip("\"'").strip()
+    default_port = "11434"
+    scheme, sep, hostport = s.partition("://")
+    if not sep:
+        scheme, hostport = "http", s
+        if s == "ollama.com":
+            scheme, hostport = "https", "ollama.com:443"
+    elif scheme == "http":
+        default_port = "80"
+    elif scheme == "https":
+        default_port = "443"
+    hostport, _, path = hostport.partition("/")
+    split = _split_host_port(hostport)
+    if split is None:
+        host, port = "127.0.0.1", default_port
+        ip = _ip(hostport.strip("[]"))
+        if ip is not None:
+            host = ip
+        elif hostport:
+            host = hostport
+    else:
+        host, port = split
+    if not _valid_port(port):
+        port = default_port
+    joined = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return f"{scheme}://{joined}" + (f"/{path}" if path else "")
+
+
+def _split_host_port(hostport: str) -> tuple[str, str] | None:
+    """Go's net.SplitHostPort: (host, port), or None where Go returns an error."""
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        if end < 0 or not hostport[end + 1:].startswith(":"):
+            return None
+        host, port = hostport[1:end], hostport[end + 2:]
+    else:
+        i = hostport.rfind(":")
+        if i < 0 or ":" in hostport[:i]:
+            return None  # missing port, or too many colons (a bare IPv6 address)
+        host, port = hostport[:i], hostport[i + 1:]
+    if any(c in host + port for c in "[]"):
+        return None
+    return host, port
+
+
+def _ip(text: str) -> str | None:
+    """Go's net.ParseIP(text).String(), or None."""
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return str(addr.ipv4_mapped)  # Go prints an IPv4-mapped address as IPv4
+    return str(addr)
+
+
+def _valid_port(port: str) -> bool:
+    """strconv.ParseInt(port, 10, 32) without error, and 0 <= n <= 65535."""
+    body = port[1:] if port[:1] in "+-" else port
+    if not body or not body.isascii() or not body.isdigit():
+        return False
+    return 0 <= int(port) <= 65535
 
 
 def _seconds(ns: int | None) -> float | None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -177,8 +178,17 @@ class OpenAICompatBackend:
 
     def plan_options(self, info: ModelInfo,
                      options: GenerationOptions) -> tuple[GenerationOptions, str | None]:
+        """No think setting is sent, and no context size (these servers fix it at launch):
+        the options record the context the server says it serves, when it says."""
         decision = decide_not_sent(self.name, info, options)
-        return decision.options, decision.note
+        entry = self._entries.get(info.name)
+        served = self._served_context(entry) if entry else None
+        if served is None or served == options.num_ctx:
+            return decision.options, decision.note
+        note = (f"{info.name}: the server runs a context of {served} tokens (num_ctx is not "
+                f"sent to it); the records say {served}")
+        return (replace(decision.options, num_ctx=served),
+                "; ".join(n for n in (decision.note, note) if n))
 
     def unload(self, model: str) -> None:
         return None  # the server decides what stays loaded

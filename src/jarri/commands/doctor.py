@@ -31,7 +31,7 @@ def _probe(name: str, base_url: str | None) -> tuple[str, str, str]:
 
 @click.command()
 @click.option("--ollama-url", default=None, help="Ollama URL.  [default: $OLLAMA_HOST or "
-              "http://localhost:11434]")
+              "http://127.0.0.1:11434]")
 @click.option("--openai-url", default=None, help="OpenAI-compatible server URL.  "
               "[default: http://127.0.0.1:8080]")
 def doctor(ollama_url: str | None, openai_url: str | None) -> None:

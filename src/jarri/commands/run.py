@@ -83,7 +83,7 @@ def _print_dry_run(p: PreparedSweep) -> None:
                    "(--mock-file), for a dry run of a suite.  [default: llamacpp]")
 @click.option("--mock-file", help="The mock backend's answers: a JSON script "
               "(docs/backends.md).  [default: one fixed answer to every prompt]")
-@click.option("--base-url", help="Server URL (ollama: $OLLAMA_HOST or http://localhost:11434; "
+@click.option("--base-url", help="Server URL (ollama: $OLLAMA_HOST or http://127.0.0.1:11434; "
               "openai: http://127.0.0.1:8080).")
 @click.option("--ollama-api", type=click.Choice(["chat", "generate"]),
               help="Ollama endpoint.  [default: chat]")
