@@ -11,8 +11,9 @@ from jarri.analysis.database import Analysis
 from jarri.errors import ConfigError
 from jarri.paths import Workspace
 from jarri.rebuild.reader import read_ledgers
+from jarri.vocabulary import EXPORT_FORMATS
 
-FORMATS = ("parquet", "csv")
+FORMATS = EXPORT_FORMATS
 
 
 def export_runs(ws: Workspace, out: Path, fmt: str, *, extra_ledgers: Sequence[Path] = (),

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from jarri.backends.base import Backend, Completion, GenerationOptions, ModelInfo
-from jarri.ledger.record import Backend as BackendName
-
-BACKEND_NAMES: tuple[str, ...] = typing.get_args(BackendName)
+from jarri.vocabulary import BACKEND_NAMES
 
 
 def _llamacpp(**kw: Any) -> Backend:
@@ -48,7 +45,7 @@ FACTORIES: dict[str, Callable[..., Backend]] = {
     "openai": _openai,
     "mock": _mock,
 }
-assert set(FACTORIES) == set(BACKEND_NAMES), "one factory per backend in ledger/record.py"
+assert set(FACTORIES) == set(BACKEND_NAMES), "one factory per backend in jarri/vocabulary.py"
 
 
 def make_backend(name: str, **kwargs: Any) -> Backend:

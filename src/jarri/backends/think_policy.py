@@ -20,13 +20,11 @@ api/types.go ``ThinkValue``; docs/capabilities/thinking.mdx):
 
 from __future__ import annotations
 
-import typing
 from dataclasses import dataclass, replace
 
 from jarri.backends.base import GenerationOptions, ModelInfo, ThinkValue
-from jarri.ledger.record import ThinkLevel
+from jarri.vocabulary import THINK_LEVELS
 
-THINK_LEVELS: tuple[str, ...] = typing.get_args(ThinkLevel)
 GPT_OSS_FAMILIES = ("gptoss", "gpt-oss")
 GPT_OSS_DEFAULT_LEVEL = "medium"  # what Ollama renders for think=true (ThinkValue.String)
 

@@ -4,14 +4,11 @@ measured — and why not."""
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from jarri.backends import make_backend
 from jarri.commands.console import out
 from jarri.commands.power import journal_state
 from jarri.errors import JarriError
-from jarri.measure import journal
-from jarri.measure.gpu import best_meter_for, open_gpus
 
 
 def _probe(name: str, base_url: str | None) -> tuple[str, str, str]:
@@ -36,6 +33,11 @@ def _probe(name: str, base_url: str | None) -> tuple[str, str, str]:
               "[default: http://127.0.0.1:8080]")
 def doctor(ollama_url: str | None, openai_url: str | None) -> None:
     """Check this machine: backends, models, energy measurement."""
+    from rich.table import Table
+
+    from jarri.measure import journal
+    from jarri.measure.gpu import best_meter_for, open_gpus
+
     table = Table("backend", "state", "version / problem", "models / fix")
     for name, url in (("llamacpp", None), ("ollama", ollama_url), ("openai", openai_url)):
         table.add_row(name, *_probe(name, url))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from jarri.analysis.export import FORMATS, export_runs
 from jarri.commands.console import out
 from jarri.paths import Workspace
+from jarri.vocabulary import EXPORT_FORMATS as FORMATS
 
 
 @click.command()
@@ -23,6 +23,8 @@ from jarri.paths import Workspace
 def export(fmt: str, output: Path | None, workspace: Path, extra: tuple[Path, ...]) -> None:
     """Write the normalised run table (one row per used run, the columns the surfaces are
     computed from, integer units in the names: _mj, _us, _ns, score_micro) for other tools."""
+    from jarri.analysis.export import export_runs
+
     ws = Workspace(workspace)
     target = output or ws.root / "exports" / f"runs.{fmt}"
     n = export_runs(ws, target, fmt, extra_ledgers=extra)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from jarri.commands.console import out
 from jarri.errors import SuiteError
-from jarri.suite.model import Task
-from jarri.suite.registry import SuiteRegistry
+
+# Heavy modules are imported inside the command, so '--help' starts at once.
+if TYPE_CHECKING:
+    from jarri.suite.model import Task
+    from jarri.suite.registry import SuiteRegistry
 
 
 def find_task(reg: SuiteRegistry, task_id: str, experiment: str | None) -> Task:
@@ -57,6 +60,7 @@ def grade(task_id: str, answer_file: TextIO, experiment: str | None,
     Example:  echo "Answer: Paris" | jarri grade capital_france -
     """
     from jarri.evaluate.registry import get_evaluator
+    from jarri.suite.registry import SuiteRegistry
 
     task = find_task(SuiteRegistry(suite_dirs), task_id, experiment)
     if task.evaluator is None:

@@ -7,8 +7,8 @@ import click
 from jarri.commands.console import out
 from jarri.errors import PowerLimitUnavailable
 from jarri.measure import journal
-from jarri.measure.gpu import open_gpus
-from jarri.measure.power import restore_from_journal
+
+# Heavy modules are imported inside the command, so '--help' starts at once.
 
 
 @click.group()
@@ -19,6 +19,8 @@ def power() -> None:
 @power.command()
 def show() -> None:
     """Each GPU's enforced, default, minimum and maximum power limit (W)."""
+    from jarri.measure.gpu import open_gpus
+
     gpus = open_gpus()
     if gpus.nvml is None:
         raise PowerLimitUnavailable(f"no GPU to show: {gpus.reason}")
@@ -57,6 +59,9 @@ def restore(discard: tuple[str, ...]) -> None:
     if not journal.read(journal.journal_path()):
         out.print(f"nothing to restore ({journal.journal_path()} is absent)", markup=False)
         return
+    from jarri.measure.gpu import open_gpus
+    from jarri.measure.power import restore_from_journal
+
     gpus = open_gpus()
     if gpus.nvml is None:
         raise PowerLimitUnavailable(f"the journal lists GPUs, but NVML is unusable: {gpus.reason}")

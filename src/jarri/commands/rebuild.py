@@ -5,21 +5,18 @@ from __future__ import annotations
 import shutil
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from jarri.commands.console import err, out
 from jarri.paths import Workspace
-from jarri.rebuild.build import RebuildResult
-from jarri.rebuild.build import rebuild as run_rebuild
+
+# Heavy modules are imported inside the command, so '--help' starts at once.
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from jarri.rebuild.build import RebuildResult
 
 
 def _quiet(phase: str, done: int, total: int) -> None:
@@ -50,6 +47,14 @@ class RebuildProgress:
             self._phase = phase
             return
         if self._bar is None:
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
             self._bar = Progress(TextColumn("{task.description}"), BarColumn(),
                                  TaskProgressColumn(), TimeElapsedColumn(), console=err,
                                  transient=True)
@@ -114,6 +119,8 @@ def rebuild(workspace: Path, extra: tuple[Path, ...], imports: tuple[Path, ...],
     Bad lines are quarantined with file, line and reason (verification/quarantine.json);
     the rebuild never stops on them. The same inputs always give byte-identical files.
     """
+    from jarri.rebuild.build import rebuild as run_rebuild
+
     ws = Workspace(workspace)
     progress = RebuildProgress()
     try:

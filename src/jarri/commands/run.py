@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from jarri.backends import BACKEND_NAMES
 from jarri.backends.base import DEFAULT_THINKING_TOKENS
-from jarri.backends.think_policy import THINK_LEVELS
 from jarri.commands.console import err, out
-from jarri.config import SweepConfig, load_sweep_file, make_config, split_list
 from jarri.errors import SweepInterrupted
-from jarri.runner.progress import ConsoleProgress
-from jarri.runner.signals import SignalGuard
-from jarri.runner.sweep import PreparedSweep, execute, prepare
+from jarri.vocabulary import BACKEND_NAMES, THINK_LEVELS
+
+# Heavy modules are imported inside the command, so '--help' starts at once.
+if TYPE_CHECKING:
+    from jarri.runner.sweep import PreparedSweep
 
 # name -> how a CLI value becomes a config value
 _LISTS = ("models", "experiments", "tdp_levels")
@@ -64,7 +63,8 @@ def _print_dry_run(p: PreparedSweep) -> None:
         mark = "done" if r.run_key in done else "todo"
         lvl = r.power.request if r.power else "-"
         out.print(f"{r.index:5d} {mark} {r.model} {r.task.experiment_id}/{r.task.task_id} "
-                  f"r{r.repeat_index} power {lvl} cap {r.options.max_output_tokens} "
+                  f"r{r.repeat_index} power {lvl} cap {r.options.max_output_tokens}"
+                  f"{'+' + str(r.options.thinking_budget) if r.options.thinking_budget else ''} "
                   f"key {r.run_key[:12]}", markup=False)
 
 
@@ -145,6 +145,11 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
     fsynced before the next starts. Rerunning the same command resumes where it stopped.
     Ctrl-C stops cleanly (exit code 130); completed runs are kept.
     """
+    from jarri.config import SweepConfig, load_sweep_file, make_config, split_list
+    from jarri.runner.progress import ConsoleProgress
+    from jarri.runner.signals import SignalGuard
+    from jarri.runner.sweep import execute, prepare
+
     values: dict[str, Any] = load_sweep_file(config_file) if config_file else {}
     if options.get("think") is not None and options.get("think_level") is not None:
         raise click.UsageError("give --think/--no-think or --think-level, not both")

@@ -10,7 +10,6 @@ import click
 from jarri.commands.console import out
 from jarri.errors import ConfigError
 from jarri.paths import Workspace
-from jarri.serve import make_server
 
 
 @click.command()
@@ -22,6 +21,8 @@ from jarri.serve import make_server
               help="TCP port (0: any free port; the address it got is printed).")
 def serve(workspace: Path, host: str, port: int) -> None:
     """Serve benchmark_ui/ (and nothing else) over HTTP. Run 'jarri rebuild' first."""
+    from jarri.serve import make_server
+
     ui = Workspace(workspace).ui
     if not (ui / "index.html").is_file():
         raise ConfigError(f"no UI in {ui}", hint="run 'jarri rebuild' in the workspace first")

@@ -6,12 +6,9 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
 
 from jarri.commands.console import err, out
 from jarri.errors import SuiteError
-from jarri.suite.loader import check_experiment
-from jarri.suite.registry import SuiteRegistry
 
 
 @click.group()
@@ -24,6 +21,10 @@ def suites() -> None:
               help="Extra experiment folder (or folder of them); repeatable.")
 def list_(suite_dirs: tuple[Path, ...]) -> None:
     """Every experiment with its task count, families and source."""
+    from rich.table import Table
+
+    from jarri.suite.registry import SuiteRegistry
+
     reg = SuiteRegistry(suite_dirs)
     # The id is what users type (`-e ID`): it keeps its whole width, however narrow the
     # terminal; the other columns wrap (fold) and nothing is cut with an ellipsis.
@@ -56,6 +57,8 @@ def validate(folder: Path, strict: bool) -> None:
     Problems refuse the folder (exit 1). Warnings (e.g. a task of an original-format manifest
     without ground truth) do not: the folder loads as is.
     """
+    from jarri.suite.loader import check_experiment
+
     exp, problems, warnings = check_experiment(folder)
     for w in warnings:
         err.print(f"warning: {w}", markup=False)

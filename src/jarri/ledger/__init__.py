@@ -1,5 +1,3 @@
-"""The run ledger: record model, append-only writer, tolerant reader, content store."""
-
-from jarri.ledger.record import SCHEMA_VERSION, RunRecord
-
-__all__ = ["SCHEMA_VERSION", "RunRecord"]
+"""The run ledger: record model (record.py), append-only writer, tolerant reader, content
+store. Nothing is imported here, so a light module (the ledger's file name) does not pull in
+the record model and pydantic."""

@@ -25,6 +25,7 @@ from jarri.ledger.bounds import (
     Seconds,
     Watts,
 )
+from jarri.vocabulary import BackendName, ThinkLevel
 
 SCHEMA_VERSION = 1
 # Fields a ledger line must carry although the constructor fills them in: a line without a
@@ -35,12 +36,9 @@ LINE_REQUIRED = ("schema_version",)
 # below the readers' line limit (ledger/reader.py MAX_LINE_BYTES) whatever a model writes.
 MAX_INLINE_CHARS = 4096
 
-# The backends (backends/__init__.py has a factory for each; the CLI's --backend choices).
-Backend = Literal["llamacpp", "ollama", "openai", "mock"]
+Backend = BackendName  # jarri/vocabulary.py
 Residency = Literal["full_gpu", "hybrid", "cpu", "unknown"]
 Confidence = Literal["high", "medium", "low", "invalid", "unmeasured"]
-# The think levels Ollama accepts (api/types.go ThinkValue; "max" since 0.22).
-ThinkLevel = Literal["low", "medium", "high", "max"]
 Status = Literal["ok", "backend_error", "timeout", "evaluator_error", "not_evaluated"]
 
 

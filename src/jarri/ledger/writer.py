@@ -10,10 +10,12 @@ from __future__ import annotations
 import fcntl
 import os
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from jarri.errors import LedgerError
-from jarri.ledger.record import RunRecord
+
+if TYPE_CHECKING:
+    from jarri.ledger.record import RunRecord
 
 LEDGER_NAME = "llm_benchmark_runs.jsonl"
 
