@@ -4,8 +4,14 @@ holds the structure that makes it fast."""
 
 from __future__ import annotations
 
+import json
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
+
+import pytest
 
 HEAVY = ("pydantic", "duckdb", "numpy", "msgspec", "httpx", "llama_cpp", "rich.table",
          "rich.progress", "jarri.ledger.record", "jarri.rebuild.build", "jarri.runner.sweep")
@@ -37,3 +43,24 @@ def test_a_command_still_loads_what_it_needs() -> None:
     code = ("import jarri.cli\ntry:\n    jarri.cli.main(['suites', 'list'])\n"
             "except SystemExit:\n    pass")
     assert "jarri.ledger.record" in _loaded(code) or "pydantic" in _loaded(code)
+
+
+@pytest.mark.parametrize("delay_s", [0.2, 0.5, 1.0])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_at_any_point_of_the_start_exits_quietly(tmp_path: Path, delay_s: float,
+                                                          sig: signal.Signals,
+                                                          code: int) -> None:
+    # Before a sweep has its own handling (runner/signals.py) the CLI is importing what it
+    # needs: a signal then still ends it with the usual code and no traceback (only the
+    # interpreter's own first milliseconds, before jarri.cli runs, are not covered).
+    script = tmp_path / "slow.json"
+    script.write_text(json.dumps({"answers": [{"match": "", "answer": "a", "delay_s": 30}]}))
+    proc = subprocess.Popen([sys.executable, "-m", "jarri", "run", "-b", "mock",
+                             "--mock-file", str(script), "-m", "m", "-w", str(tmp_path / "ws"),
+                             "--idle-s", "0", "--no-warmup"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay_s)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err, err

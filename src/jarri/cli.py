@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
+import signal
 import sys
-from typing import Any
+import threading
+from types import FrameType
 
-import click
 
-from jarri import __version__
-from jarri.commands import doctor, export, grade, power, rebuild, run, serve, suites
-from jarri.commands.console import err
-from jarri.errors import JarriError
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # 130 for Ctrl-C, 143 for SIGTERM
+
+
+def _install_exit_handlers() -> None:
+    """Until a command installs its own handling (a sweep's runner/signals.py), Ctrl-C or
+    SIGTERM ends the process at once with the usual code and no traceback — also while the
+    CLI and a command are still importing what they need. Installed first thing (this module
+    is the entry point), so only the interpreter's own start is left uncovered."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _exit_on_signal)
+
+
+_install_exit_handlers()
+
+from typing import Any  # noqa: E402 - after the handlers, on purpose
+
+import click  # noqa: E402
+
+from jarri import __version__  # noqa: E402
+from jarri.commands import doctor, export, grade, power, rebuild, run, serve, suites  # noqa: E402
+from jarri.commands.console import err  # noqa: E402
+from jarri.errors import JarriError  # noqa: E402
 
 
 class JarriGroup(click.Group):
     """Turns a JarriError into one clear message and its exit code (no traceback)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _install_exit_handlers()  # again: a caller may have imported this module earlier
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
