@@ -30,8 +30,9 @@ The requested model name picks the scenario:
   ctxfull:1b    trained context 64 (Ollama clamps num_ctx to it: effectiveContext), so the
                 context fills after 38 output tokens: done_reason "length" before num_predict
   overflow:1b   its prompt is 3000 tokens: over any num_ctx below that
-  zeros:1b      final object with zero-valued metrics omitted (as Ollama does)
-  missing:1b    HTTP 404 {"error": "model 'missing:1b' not found, try pulling it first"}
+  zeros:1b      final object with zero-valued metrics omitted (as Ollama does; a prompt count
+                of 0 is an older server's cache hit: 0.30.1 and later count cached tokens)
+  missing:1b    HTTP 404 {"error": "model 'missing:1b' not found"}
   boom:1b       HTTP 500 {"error": ...}
   busy:1b       HTTP 503 server busy
   midstream:1b  HTTP 200, then an {"error": ...} line mid-stream
@@ -107,6 +108,16 @@ def final(model: str, **over: Any) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if v is not None and v != 0}
 
 
+def _zero_duration(value: Any) -> bool:
+    """keep_alive that unloads: a zero number or a zero Go duration ("0", "0s", "0m")."""
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int | float):
+        return value == 0
+    return isinstance(value, str) and bool(re.fullmatch(r"0+(\.0*)?(ns|us|µs|ms|s|m|h)?|0",
+                                                        value))
+
+
 def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split("-")[0].split(".")[:3])
 
@@ -176,7 +187,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path not in ("/api/chat", "/api/generate"):
             return self._json(404, {"error": "not found"})
         if model not in NAMES or model == "missing:1b":
-            return self._json(404, {"error": f"model '{model}' not found, try pulling it first"})
+            return self._json(404, {"error": f"model '{model}' not found"})
         keep_alive = body.get("keep_alive")
         if isinstance(keep_alive, str) and not (keep_alive == "0"
                                                 or _GO_DURATION.fullmatch(keep_alive)):
@@ -188,8 +199,11 @@ class Handler(BaseHTTPRequestHandler):
                                              "false)"})
         prompt = (body.get("prompt") if self.path == "/api/generate"
                   else "".join(m.get("content", "") for m in body.get("messages") or []))
+        can_think = model in THINKING_MODELS
+        if think not in (None, False) and not can_think:  # checked before a load, too
+            return self._json(400, {"error": f'"{model}" does not support thinking'})
         if not prompt:
-            if keep_alive in (0, "0"):
+            if _zero_duration(keep_alive):
                 self.server.loaded.discard(model)
                 return self._json(200, final(model, done_reason="unload", eval_count=None,
                                              prompt_eval_count=None, eval_duration=None,
@@ -198,9 +212,6 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(200, final(model, done_reason="load", eval_count=None,
                                          prompt_eval_count=None, eval_duration=None,
                                          prompt_eval_duration=None))
-        can_think = model in THINKING_MODELS
-        if think not in (None, False) and not can_think:
-            return self._json(400, {"error": f'"{model}" does not support thinking'})
         if model == "slowload:1b" and model not in self.server.loaded:
             time.sleep(1.5)
         self.server.loaded.add(model)
@@ -213,14 +224,22 @@ class Handler(BaseHTTPRequestHandler):
         num_predict = int(opts.get("num_predict", -1))
         old = _version_tuple(self.server.version) < (0, 12, 6)
         prompt_tokens = 3000 if model == "overflow:1b" else 26
-        if prompt_tokens > num_ctx:
-            if body.get("truncate") is False and not old:
+        if prompt_tokens >= num_ctx:  # llama-server refuses a prompt that fills the slot
+            if old:
+                prompt_tokens = num_ctx  # cut silently, as servers before truncate did
+            elif body.get("truncate") is False:
                 inner = {"error": {"code": 400, "message": f"request ({prompt_tokens} tokens) "
                                    f"exceeds the available context size ({num_ctx} tokens), "
                                    "try increasing it", "type": "exceed_context_size_error",
                                    "n_prompt_tokens": prompt_tokens, "n_ctx": num_ctx}}
                 return self._json(400, {"error": json.dumps(inner)})
-            prompt_tokens = num_ctx  # cut silently, as servers before truncate did
+            elif body.get("shift") is False:  # truncated to one message, still too long
+                return self._json(400, {"error": "the prompt is longer than the context "
+                                        "length currently available to the model; shorten "
+                                        "the prompt, adjust the context length in settings, "
+                                        "or use a model with a longer context length"})
+            else:
+                prompt_tokens = num_ctx - 1  # kept num_keep, cut from the middle
         if model == "boom:1b":
             return self._json(500, {"error": "llama runner process has terminated: exit status 2"})
         if model == "busy:1b":
@@ -255,7 +274,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._stream([chunk(model, "Paris Paris Paris Paris")])
         if model == "slow:1b":
             return self._stream([chunk(model, "P")], stall_s=3.0)
-        return self._json(404, {"error": f"model '{model}' not found, try pulling it first"})
+        return self._json(404, {"error": f"model '{model}' not found"})
 
     def _think(self, model: str, think: Any, num_predict: int) -> None:
         # gpt-oss thinks whatever true/false says; the others think unless told not to

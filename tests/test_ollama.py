@@ -72,7 +72,7 @@ def test_omitted_counts_are_unknown_not_zero(backend: OllamaBackend) -> None:
 
 
 @pytest.mark.parametrize(("model", "stage", "ftype", "text"), [
-    ("missing:1b", "transport", "model_not_found", "try pulling it first"),
+    ("missing:1b", "transport", "model_not_found", "not found"),
     ("boom:1b", "transport", "server_error", "HTTP 500"),
     ("midstream:1b", "transport", "stream_error", "error was encountered"),
     ("nodone:1b", "generation", "stream_incomplete", "without a final 'done'"),

@@ -296,7 +296,7 @@ def test_a_cloud_model_has_no_energy_here(stub: StubServer, tmp_path: Path) -> N
     ("http://127.0.0.1:11434", True), ("http://localhost:11434", True),
     ("http://[::1]:11434", True), ("127.0.0.5:11434", True), ("http://LOCALHOST", True),
     ("http://192.168.1.20:11434", False), ("http://gpu-box:11434", False),
-    ("https://ollama.com", False), ("http://0.0.0.0:11434", False)])
+    ("https://ollama.com", False), ("http://0.0.0.0:11434", True), ("http://[::]:11434", True)])
 def test_only_loopback_servers_are_measured_here(url: str, local: bool) -> None:
     assert is_loopback(url) is local
     reason = energy_elsewhere("ollama", url, ModelInfo(name="m"))
@@ -358,3 +358,54 @@ def test_reasoning_closed_by_a_lone_think_tag_is_thinking_on_every_backend(
 def test_the_digest_is_stored_as_ollama_gives_it(stub: StubServer, tmp_path: Path) -> None:
     recs = _sweep(stub, tmp_path, "ok:1b")
     assert {r.model_digest for r in recs} == {"1".zfill(64)}
+
+
+# ---- found in review against the source --------------------------------------------------
+def test_gpt_oss_runs_max_as_high_and_says_so(backend: OllamaBackend) -> None:
+    opts, note = backend.plan_options(backend.model_info("gptoss:20b"),
+                                      GenerationOptions(think="max"))
+    assert opts.think == "high" and note and "'max' as 'high'" in note
+
+
+def test_max_is_refused_before_ollama_0_22(tmp_path: Path) -> None:
+    from jarri.errors import ConfigError
+
+    with StubServer(version="0.21.0") as old:
+        b = OllamaBackend(old.url)
+        b.version()
+        with pytest.raises(ConfigError, match="0.22"):
+            b.plan_options(b.model_info("think:8b"), GenerationOptions(think="max"))
+        b.close()
+
+
+@pytest.mark.parametrize("value", [9.3e9, "100000000000h", "-100000000000h", "2562048h"])
+def test_keep_alive_past_what_go_can_hold_is_refused(value: object) -> None:
+    with pytest.raises(KeepAliveError, match="292 years"):
+        parse_keep_alive(value)
+
+
+@pytest.mark.parametrize("text", [
+    "input length (5000 tokens) exceeds the model's maximum context length (4096 tokens)",
+    "max_tokens must be at least 1, got 0.",
+    "Input length (5000) exceeds model's maximum context length (4096).",
+    "THIS MODEL'S MAXIMUM CONTEXT LENGTH IS 4096 TOKENS"])
+def test_every_server_overflow_text_is_an_overflow(text: str) -> None:
+    from jarri.backends.http_errors import failure_for_status
+
+    f = failure_for_status(400, json.dumps({"error": text}).encode())
+    assert (f.stage, f.type) == ("generation", "context_overflow")
+
+
+def test_the_unload_waits_until_the_model_has_left(stub: StubServer) -> None:
+    b = OllamaBackend(stub.url)
+    b.generate("ok:1b", "q", OPTS, 10)
+    assert b.residency("ok:1b").mode != "unknown"
+    b.unload("ok:1b")
+    assert b.residency("ok:1b").mode == "unknown"
+    b.close()
+
+
+def test_a_prompt_that_fills_the_context_exactly_is_refused_as_overflow(
+        backend: OllamaBackend) -> None:
+    c = backend.generate("overflow:1b", "q", GenerationOptions(num_ctx=3000), 10)
+    assert c.failure is not None and c.failure.type == "context_overflow"

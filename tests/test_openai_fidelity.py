@@ -44,19 +44,34 @@ def test_every_server_default_is_pinned_and_what_was_sent_is_recorded(
     assert sent["repetition_penalty"] == 1.0  # vLLM applies generation_config otherwise
     assert c.sent_options == {k: v for k, v in sent.items()
                               if k not in ("model", "messages", "stream", "stream_options")}
-    # num_ctx and think are not request fields of these servers: they are not sent ...
+    # num_ctx is not a request field of these servers: it is not sent; think goes through
+    # the chat template
     assert "num_ctx" not in sent and "think" not in sent
+    assert sent["chat_template_kwargs"] == {"enable_thinking": True}
 
 
-def test_the_record_says_think_was_not_sent(stub: OpenAIStub, tmp_path: Path) -> None:
+def test_think_goes_through_the_chat_template_and_is_recorded(stub: OpenAIStub,
+                                                               tmp_path: Path) -> None:
     r = run_jarri("run", "--backend", "openai", "--base-url", stub.url, "-m", MODEL,
-                  "--think", "-w", str(tmp_path), "--idle-s", "0")
+                  "--think", "-w", str(tmp_path / "on"), "--idle-s", "0")
     assert r.returncode == 0, r.stderr
-    assert "sends no think setting" in r.stdout
+    recs = read_ledger(tmp_path / "on/benchmarks/smoke_v1/llm_benchmark_runs.jsonl").records
+    assert recs and all(x.options is not None and x.options.think is True for x in recs)
+    for x in recs:
+        assert x.request_options["chat_template_kwargs"] == {"enable_thinking": True}
+        assert x.options is not None and x.options.max_thinking_tokens == 6144
+        assert x.request_options["max_tokens"] == x.options.max_output_tokens + 6144
+
+
+def test_an_unset_think_is_not_sent_and_recorded_as_null(stub: OpenAIStub,
+                                                         tmp_path: Path) -> None:
+    r = run_jarri("run", "--backend", "openai", "--base-url", stub.url, "-m", MODEL,
+                  "-w", str(tmp_path), "--idle-s", "0")
+    assert r.returncode == 0, r.stderr
     recs = read_ledger(tmp_path / "benchmarks/smoke_v1/llm_benchmark_runs.jsonl").records
     assert recs and all(x.options is not None and x.options.think is None for x in recs)
-    assert all("think" not in x.request_options and "num_ctx" not in x.request_options
-               for x in recs)
+    assert all("chat_template_kwargs" not in x.request_options
+               and "num_ctx" not in x.request_options for x in recs)
     # num_ctx is not sent: the options say the context the server itself runs
     assert all(x.options is not None and x.options.num_ctx == N_CTX for x in recs)
     # ... and the context the server really used is what the record names
@@ -81,6 +96,9 @@ def test_the_context_filling_up_is_length_with_fewer_tokens_than_the_cap(
         backend: OpenAICompatBackend) -> None:
     c = backend.generate(MODEL, "FULL", OPTS, 10)
     assert c.done_reason == "length" and c.output_tokens == 7
+    assert c.failure is not None and c.failure.type == "context_overflow"
+    capped = backend.generate(MODEL, "Capital?", GenerationOptions(max_output_tokens=1), 10)
+    assert capped.done_reason == "length" and capped.failure is None  # the cap itself
 
 
 def test_thinking_is_read_in_either_field_and_counted_where_reported(

@@ -29,13 +29,20 @@ def error_text(body: bytes) -> str:
 # tokens)", tools/server server-context.cpp; Ollama 0.30+ passes it on wrapped), Ollama's old
 # runners' errorInputTooLong and its shift-off refusal (llm/llama_server.go
 # completionPromptForRequest), vLLM's "This model's maximum context length is M tokens".
+# Matched in any case (the servers capitalise differently).
 OVERFLOW_MARKERS = ("exceed_context_size_error", "exceeds the available context size",
                     "input length exceeds the context length", "longer than the context length",
-                    "is larger than the max context size", "maximum context length is")
+                    "is larger than the max context size", "maximum context length is",
+                    # Ollama's MLX runner (x/mlxrunner/pipeline.go); vLLM's get_max_tokens and
+                    # a prompt that leaves no room for one output token
+                    "exceeds the model's maximum context length",
+                    "exceeds model's maximum context length",
+                    "max_tokens must be at least 1")
 
 
 def is_overflow(text: str) -> bool:
-    return any(m in text for m in OVERFLOW_MARKERS)
+    low = text.lower()
+    return any(m.lower() in low for m in OVERFLOW_MARKERS)
 
 
 def overflow_failure(message: str) -> BackendFailure:

@@ -28,9 +28,12 @@ def is_loopback(url: str) -> bool:
     if host in LOCAL_NAMES or host.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        addr = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    # 0.0.0.0 and :: (OLLAMA_HOST=0.0.0.0, the usual way to share Ollama on a LAN) reach this
+    # machine: Ollama's own client connects to loopback for them (envconfig ConnectableHost).
+    return addr.is_loopback or addr.is_unspecified
 
 
 def energy_elsewhere(backend_name: str, url: str | None, info: ModelInfo) -> str | None:

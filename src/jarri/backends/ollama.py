@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import time
 from typing import Any
 
 import httpx
@@ -45,6 +46,7 @@ from jarri.ledger.bounds import MAX_COUNT
 
 DEFAULT_URL = "http://127.0.0.1:11434"  # envconfig.Host with OLLAMA_HOST unset
 NS = 1e9
+UNLOAD_WAIT_S = 15.0  # at most, for a model to leave /api/ps after its unload
 # truncate and shift arrived in 0.12.6 (api/types.go GenerateRequest/ChatRequest; added in
 # #12519, reverted, and re-applied in #12582): an older server ignores them and cuts an
 # over-long prompt without a word, so its scores and energy cannot be trusted.
@@ -150,7 +152,7 @@ def residency_from_ps(entry: wire.OllamaRunning | None) -> Residency:
     if entry is None:
         return Residency()
     size = entry.size
-    vram = entry.size_vram or 0  # omitted when zero
+    vram = entry.size_vram or 0  # absent: an older server or a proxy; read as 0
     if size is None or size <= 0:
         mode = "unknown"
     elif vram >= size:
@@ -176,6 +178,7 @@ class OllamaBackend:
                  api: str = "chat", connect_timeout_s: float = 5.0) -> None:
         self.base_url = (base_url or default_base_url()).rstrip("/")
         self.keep_alive = parse_keep_alive(keep_alive)
+        self.server_version: tuple[int, int, int] | None = None  # known once version() ran
         if api not in ("chat", "generate"):
             raise ValueError("api must be 'chat' or 'generate'")
         self.api = api
@@ -208,6 +211,7 @@ class OllamaBackend:
         got: wire.OllamaVersion = self._get("/api/version", wire.OllamaVersion, "a version")
         version = got.version or None
         parsed = parse_version(version)
+        self.server_version = parsed
         if parsed is not None and parsed != (0, 0, 0) and parsed < MIN_VERSION:
             need = ".".join(map(str, MIN_VERSION))
             raise BackendUnavailable(
@@ -237,8 +241,13 @@ class OllamaBackend:
         capabilities: tuple[str, ...] | None = None
         remote = entry.remote_host or None
         if show is not None:
-            ctx = next((v for k, v in (show.model_info or {}).items()
-                        if k.endswith(".context_length") and type(v) is int
+            info = show.model_info or {}
+            # "<general.architecture>.context_length" (GGUF keys, server/routes.go
+            # GetModelInfo); any "*.context_length" only when the architecture is not named.
+            arch = info.get("general.architecture")
+            keys = [f"{arch}.context_length"] if isinstance(arch, str) else \
+                sorted(k for k in info if k.endswith(".context_length"))
+            ctx = next((v for k in keys if type(v := info.get(k)) is int
                         and 0 < v <= MAX_COUNT), None)
             # Omitted when empty (ShowResponse, omitempty): a model that can do nothing listed.
             capabilities = tuple(sorted(str(c) for c in show.capabilities or ()))
@@ -269,7 +278,7 @@ class OllamaBackend:
 
     def plan_options(self, info: ModelInfo,
                      options: GenerationOptions) -> tuple[GenerationOptions, str | None]:
-        decision = think_policy.decide_ollama(info, options)
+        decision = think_policy.decide_ollama(info, options, self.server_version)
         return decision.options, decision.note
 
     def unload(self, model: str) -> None:
@@ -279,6 +288,11 @@ class OllamaBackend:
         with contextlib.suppress(httpx.HTTPError):
             self._client.post("/api/generate", json={"model": model, "keep_alive": 0},
                               timeout=30.0)
+        # The answer comes when the unload is queued (sched.go expireRunner); the memory is
+        # freed later. Wait, briefly, until /api/ps no longer lists the model.
+        deadline = time.monotonic() + UNLOAD_WAIT_S
+        while time.monotonic() < deadline and self.residency(model).mode != "unknown":
+            time.sleep(0.2)
 
     def residency(self, model: str) -> Residency:
         try:

@@ -41,7 +41,7 @@ from jarri.backends.http_errors import (
     protocol_failure,
 )
 from jarri.backends.model_registry import COMPLETION_TEMPLATE
-from jarri.backends.think_policy import decide_not_sent
+from jarri.backends.think_policy import decide_openai
 from jarri.errors import BackendUnavailable, UnknownModel
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -180,7 +180,7 @@ class OpenAICompatBackend:
                      options: GenerationOptions) -> tuple[GenerationOptions, str | None]:
         """No think setting is sent, and no context size (these servers fix it at launch):
         the options record the context the server says it serves, when it says."""
-        decision = decide_not_sent(self.name, info, options)
+        decision = decide_openai(info, options, self.endpoint)
         entry = self._entries.get(info.name)
         served = self._served_context(entry) if entry else None
         if served is None or served == options.num_ctx:
@@ -204,6 +204,13 @@ class OpenAICompatBackend:
             "seed": o.seed,
             **NEUTRAL_SAMPLING,
         }
+        if o.think is not None and self.endpoint == "chat":
+            kwargs: dict[str, Any] = {"enable_thinking": o.thinking}
+            if isinstance(o.think, str):
+                kwargs["reasoning_effort"] = o.think
+            body["chat_template_kwargs"] = kwargs
+            # the thinking shares max_tokens with the answer, as on Ollama
+            body["max_tokens"] = o.max_output_tokens + (o.thinking_budget or 0)
         if self.stream:
             body["stream_options"] = {"include_usage": True}
         if self.endpoint == "chat":
@@ -266,11 +273,25 @@ class OpenAICompatBackend:
         if out.failure is None and self.stream and "usage" not in out.raw_usage:
             out.raw_usage["usage_missing"] = "the server sent no usage in its stream"
         out.done_reason = finish
+        if out.failure is None:
+            out.failure = self._context_problem(out, body["max_tokens"])
         out.wall_ns = clock.elapsed_ns()
         out.ttft_s = clock.ttft_s()
         out.answer_text = "".join(answer)
         out.thinking_text = "".join(thinking)
         return out
+
+    @staticmethod
+    def _context_problem(out: Completion, max_tokens: int) -> BackendFailure | None:
+        """finish_reason "length" before max_tokens: the context filled up (llama-server
+        stops a full slot with STOP_TYPE_LIMIT, context shift being off by default; vLLM
+        lowers max_tokens to what the context leaves), not the output cap."""
+        if (out.done_reason == "length" and out.output_tokens is not None
+                and out.output_tokens < max_tokens):
+            return overflow_failure(
+                f"the context filled up after {out.output_tokens} output tokens, before the "
+                f"output cap of {max_tokens} (finish_reason 'length')")
+        return None
 
     def _read_whole(self, body: bytes, out: Completion, clock: Clock, answer: list[str],
                     thinking: list[str]) -> tuple[str | None, bool]:

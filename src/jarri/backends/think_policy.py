@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from jarri.backends.base import GenerationOptions, ModelInfo, ThinkValue
+from jarri.errors import ConfigError
 from jarri.vocabulary import THINK_LEVELS
 
 GPT_OSS_FAMILIES = ("gptoss", "gpt-oss")
@@ -64,8 +65,18 @@ def _thinking(options: GenerationOptions, think: ThinkValue) -> GenerationOption
     return decided
 
 
-def decide_ollama(info: ModelInfo, options: GenerationOptions) -> ThinkDecision:
+MAX_LEVEL_SINCE = (0, 22, 0)  # "max" joined the levels then (api/types.go ThinkValue)
+
+
+def decide_ollama(info: ModelInfo, options: GenerationOptions,
+                  server_version: tuple[int, int, int] | None = None) -> ThinkDecision:
     requested = options.think
+    if (requested == "max" and server_version is not None and server_version != (0, 0, 0)
+            and server_version < MAX_LEVEL_SINCE):
+        need = ".".join(map(str, MAX_LEVEL_SINCE))
+        raise ConfigError(f"think level 'max' needs Ollama {need} or newer; this server "
+                          f"answers every such request HTTP 400 (invalid think value)",
+                          hint="use --think-level high, or upgrade Ollama")
     caps = info.capabilities
     if caps is None:
         # The server did not list capabilities (an old Ollama): send what was asked, and say
@@ -84,9 +95,26 @@ def decide_ollama(info: ModelInfo, options: GenerationOptions) -> ThinkDecision:
         if requested is False:
             note = (f"{info.name} (gpt-oss) cannot stop thinking; it runs at think "
                     f"'{level}'")
+        if level == "max":
+            # harmony knows low/medium/high only: Ollama runs "max" as "high" (routes.go), so
+            # the record says what ran and a "max" sweep is not a second "high" one.
+            level, note = "high", f"{info.name} (gpt-oss) runs think 'max' as 'high'"
         return ThinkDecision(_thinking(options, level), note)
     effective: ThinkValue = True if requested is None else requested
     return ThinkDecision(_thinking(options, effective))
+
+
+def decide_openai(info: ModelInfo, options: GenerationOptions, endpoint: str) -> ThinkDecision:
+    """OpenAI-compatible servers: a think setting given is sent through the chat template
+    (``chat_template_kwargs.enable_thinking``, which llama-server and vLLM pass to templates
+    that read it; a level also as ``reasoning_effort``) and recorded; unset, nothing is sent
+    and the record says null: the server's template decides (llama-server thinks wherever
+    the template supports it)."""
+    if options.think is None:
+        return ThinkDecision(options)
+    if endpoint != "chat":
+        return decide_not_sent("openai completions endpoint", info, options)
+    return ThinkDecision(_thinking(options, options.think))
 
 
 def decide_not_sent(backend: str, info: ModelInfo, options: GenerationOptions) -> ThinkDecision:

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from pydantic import ValidationError
 
 from jarri.evaluate.taxonomy import STAGES
@@ -36,6 +39,7 @@ FORMAT = "upstream_jarri"
 ENERGY_METHOD = "upstream_nvidia_smi_sampled_v1"
 # Keys only the original's rows carry (and no schema_version).
 SIGNATURE = frozenset({"timestamp_utc", "llm_energy_joules", "evaluation_score_percent"})
+REPORT_READERS = 8  # threads reading report files
 
 _TYPE_MAP = {
     "semantic_error": "wrong_answer",
@@ -115,12 +119,39 @@ class _Report:
     failure_subtype: list[str]
 
 
-def _load_report(path: Path) -> _Report | str:
+def _parse_json(raw: bytes) -> Any:
+    """json.loads's result, msgspec's speed: msgspec decodes what it can (the same values);
+    what it refuses (NaN, integers past 64 bits, a lone surrogate escape) goes to json."""
+    try:
+        return msgspec.json.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        return json.loads(raw.decode("utf-8"))  # utf-8 only, as the files were always read
+
+
+def _read_reports(folder: Path, names: set[str]) -> dict[str, bytes | None]:
+    """Every report the rows name, read by a few threads at once (a folder of 10,000 small
+    files is waiting on the disk, not on Python); None where a report cannot be read."""
+    reports = folder / "reports"
+
+    def read(name: str) -> bytes | None:
+        try:
+            return (reports / name).read_bytes()
+        except (OSError, ValueError):
+            return None
+
+    ordered = sorted(names)
+    with ThreadPoolExecutor(max_workers=REPORT_READERS) as pool:
+        return dict(zip(ordered, pool.map(read, ordered), strict=True))
+
+
+def _load_report(raw: bytes | None) -> _Report | str:
     """The report, or why it is not used: ``report_missing`` (absent or not JSON) or
     ``report_malformed`` (a field of the wrong type, e.g. ``"score": "x"``)."""
+    if raw is None:
+        return "report_missing"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        data = _parse_json(raw)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return "report_missing"
     if not isinstance(data, dict):
         return "report_malformed"
@@ -148,10 +179,12 @@ def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]]) -> 
     names = {t.get("task_id"): t.get("task_name") for t in manifest.get("tasks", [])
              if isinstance(t.get("task_id"), str) and isinstance(t.get("task_name"), str)}
     shared = Counter(_report_name(obj) for _, _, obj in rows)
+    reports = _read_reports(folder, set(shared))
+    answers = _answer_names(folder)
     out = []
     for line, raw, obj in rows:
         try:
-            rec = _to_record(obj, raw, folder, manifest, names, shared)
+            rec = _to_record(obj, raw, folder, manifest, names, shared, reports, answers)
             out.append(ImportedRow(line, rec, None))
         except ValidationError as exc:
             first = exc.errors()[0]
@@ -166,13 +199,23 @@ def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]]) -> 
     return out
 
 
+def _answer_names(folder: Path) -> frozenset[str]:
+    """The answer files in the folder (one listing, not a stat per row)."""
+    try:
+        with os.scandir(folder / "answers") as it:
+            return frozenset(e.name for e in it if e.is_file())
+    except OSError:
+        return frozenset()
+
+
 def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str, Any],
-               names: dict[Any, Any], shared: Counter[str]) -> RunRecord:
+               names: dict[Any, Any], shared: Counter[str], reports: dict[str, bytes | None],
+               answers: frozenset[str]) -> RunRecord:
     flags: list[str] = []
     report_name = _report_name(obj)
     if shared[report_name] > 1:
         flags.append("report_overwritten")
-    loaded = _load_report(folder / "reports" / report_name)
+    loaded = _load_report(reports.get(report_name))
     report = loaded if isinstance(loaded, _Report) else None
     score = _num(obj.get("evaluation_score_percent"))
     if isinstance(loaded, str):
@@ -184,7 +227,7 @@ def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str
         elif rscore is not None and abs(rscore - score) > 1e-6:
             flags.append("report_score_mismatch")
             report = None  # it belongs to another run: its labels are not this row's
-    answer = folder / "answers" / f"{report_stem(obj)}.txt"
+    answer_name = f"{report_stem(obj)}.txt"
     duration = _num(obj.get("duration_seconds")) or 0.0
     finished = datetime.fromisoformat(str(obj["timestamp_utc"]))
     out_tokens = obj.get("response_tokens")
@@ -218,7 +261,7 @@ def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str
         "run_key": key,
         "imported_from": FORMAT,
         "import_flags": flags,
-        "answer_file": f"answers/{answer.name}" if answer.is_file() else None,
+        "answer_file": f"answers/{answer_name}" if answer_name in answers else None,
         "sweep_id": f"{FORMAT}:{folder.name}",
         "started_at": finished - timedelta(seconds=duration),
         "finished_at": finished,

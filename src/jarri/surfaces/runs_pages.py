@@ -54,37 +54,84 @@ def load_answers(db: Analysis, root: Path) -> int:
         "AND r.imported_from IS NOT NULL) ORDER BY r.run_id").fetchall()
     paths: list[tuple[str, str, str]] = []
     refused: list[tuple[str, None, str]] = []
+    real_dirs: dict[str, str] = {}
     for run_id, source_file, sha, answer_file in wanted:
         ledger_dir = str((root / source_file).parent)
+        if ledger_dir not in real_dirs:
+            real_dirs[ledger_dir] = os.path.realpath(ledger_dir)
+        real = real_dirs[ledger_dir]
         if sha:
-            path = os.path.join(ledger_dir, "outputs", sha[:2], f"{sha}.txt")
-            inside = os.path.join(ledger_dir, "outputs")
-            ok = _SHA.fullmatch(sha) is not None and _within(path, inside)
+            rel = f"outputs/{sha[:2]}/{sha}.txt"
+            ok = _SHA.fullmatch(sha) is not None and _inside(real, rel, "outputs")
         else:
-            path = os.path.join(ledger_dir, answer_file)
-            ok = not os.path.isabs(answer_file) and _within(path, ledger_dir)
+            rel = answer_file
+            ok = not os.path.isabs(answer_file) and _inside(real, rel, "")
         if not ok:
             # A ledger line (perhaps from another host) naming a file outside its own folder:
             # never read, never copied into the surfaces; the run page says so.
             refused.append((run_id, None, REFUSED))
-        elif os.path.isfile(path):
+        elif os.path.isfile(path := os.path.join(real, rel)):
             paths.append((run_id, path, STORE if sha else ORIGINAL))
     db.con.execute("CREATE TABLE answers (run_id VARCHAR, text VARCHAR, origin VARCHAR)")
+    _read_texts(db, paths)
+    if refused:
+        db.con.executemany("INSERT INTO answers VALUES (?, ?, ?)", refused)
+    return len(paths)
+
+
+# Characters a file name may hold that DuckDB's file readers would take as a glob pattern.
+_GLOB = re.compile(r"[*?\[\]{}]")
+
+
+def _read_texts(db: Analysis, paths: list[tuple[str, str, str]]) -> None:
+    """Insert (run_id, text, origin) for each readable UTF-8 file. DuckDB reads the files
+    itself (read_blob, in parallel, no Python string per file); a file that is not valid
+    UTF-8 is left out and line ends become "\\n", as a Python text read does. Names DuckDB
+    would take as a glob pattern are read in Python."""
+    plain = [p for p in paths if not _GLOB.search(p[1])]
+    odd = [p for p in paths if _GLOB.search(p[1])]
+    if plain:
+        cols = [list(c) for c in zip(*plain, strict=True)]
+        db.con.execute("CREATE TEMP TABLE answer_paths AS SELECT unnest(?::VARCHAR[]) AS "
+                       "run_id, unnest(?::VARCHAR[]) AS path, unnest(?::VARCHAR[]) AS origin",
+                       cols)
+        db.con.execute(
+            "INSERT INTO answers SELECT w.run_id, t.text, w.origin FROM answer_paths w JOIN ("
+            "SELECT filename, replace(replace(TRY(decode(content)), chr(13) || chr(10), "
+            "chr(10)), chr(13), chr(10)) AS text FROM read_blob(?)) t "
+            "ON t.filename = w.path WHERE t.text IS NOT NULL",
+            [list(dict.fromkeys(cols[1]))])  # a file named twice is read once
+        db.con.execute("DROP TABLE answer_paths")
     rows = []
-    for run_id, path, origin in paths:
+    for run_id, path, origin in odd:
         try:
             with open(path, encoding="utf-8") as fh:
                 rows.append((run_id, fh.read(), origin))
         except (OSError, UnicodeDecodeError):
             continue
-        if len(rows) >= 5000:
-            db.con.executemany("INSERT INTO answers VALUES (?, ?, ?)", rows)
-            rows = []
     if rows:
         db.con.executemany("INSERT INTO answers VALUES (?, ?, ?)", rows)
-    if refused:
-        db.con.executemany("INSERT INTO answers VALUES (?, ?, ?)", refused)
-    return len(paths)
+
+
+def _inside(real_dir: str, rel: str, sub: str) -> bool:
+    """``real_dir``/``rel``, symlinks resolved, lies inside ``real_dir``/``sub``. The common
+    case (plain names, no symlink on the way) is decided with one lstat per component; a
+    symlink or an odd name falls back to resolving the whole path."""
+    parts = rel.split("/")
+    base = os.path.join(real_dir, sub) if sub else real_dir
+    if sub and (not parts or parts[0] != sub):
+        return False
+    if all(p not in ("", ".", "..") for p in parts) and os.sep == "/":
+        walk = real_dir
+        for part in parts:
+            walk = os.path.join(walk, part)
+            try:
+                if os.path.islink(walk):
+                    return _within(os.path.join(real_dir, rel), base)
+            except OSError:
+                return False
+        return True
+    return _within(os.path.join(real_dir, rel), base)
 
 
 def _within(path: str, folder: str) -> bool:

@@ -1,0 +1,67 @@
+"""The rebuild reads answer files through DuckDB (surfaces/runs_pages.py): the texts must be
+exactly what a Python text read gives, file by file, whatever the file holds or is named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+
+from jarri.surfaces.runs_pages import _inside, _read_texts
+
+FILES = {
+    "plain.txt": b"Answer: Paris\n",
+    "crlf.txt": b"line one\r\nline two\rthree\n",
+    "bom.txt": "\ufeffAnswer: 4".encode(),
+    "nul.txt": b"a\x00b",
+    "emoji.txt": "😀 naïve".encode(),
+    "empty.txt": b"",
+    "bad.txt": b"\xff\xfe not utf-8",
+    "surrogate.txt": b"\xed\xa0\x80",
+    "cut.txt": b"ok\xe2\x82",
+    "glob[1].txt": b"bracketed name",
+    "star*.txt": b"starred name",
+    "q?.txt": b"question name",
+    "brace{a,b}.txt": b"braced name",
+}
+
+
+def _python_read(path: Path) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except UnicodeDecodeError:
+        return None
+
+
+def test_texts_are_what_a_python_read_gives(tmp_path: Path) -> None:
+    for name, data in FILES.items():
+        (tmp_path / name).write_bytes(data)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE answers (run_id VARCHAR, text VARCHAR, origin VARCHAR)")
+    paths = [(f"r{i}", str(tmp_path / n), "o") for i, n in enumerate(FILES)]
+    paths.append(("dup", str(tmp_path / "plain.txt"), "o"))  # two runs, one file
+    _read_texts(SimpleNamespace(con=con), paths)  # type: ignore[arg-type]
+    got = {r: t for r, t, _ in con.execute("SELECT * FROM answers").fetchall()}
+    want = {r: _python_read(Path(p)) for r, p, _ in paths}
+    assert got == {r: t for r, t in want.items() if t is not None}
+    assert len(con.execute("SELECT * FROM answers").fetchall()) == len(got)  # no doubles
+
+
+def test_inside_agrees_with_resolving_every_path(tmp_path: Path) -> None:
+    root = tmp_path / "exp"
+    (root / "answers").mkdir(parents=True)
+    (root / "answers" / "a.txt").write_text("x")
+    (tmp_path / "secret.txt").write_text("s")
+    (root / "answers" / "out.txt").symlink_to(tmp_path / "secret.txt")
+    (root / "answers" / "in.txt").symlink_to(root / "answers" / "a.txt")
+    (root / "linkdir").symlink_to(tmp_path)
+    cases = {"answers/a.txt": True, "answers/out.txt": False, "answers/in.txt": True,
+             "../secret.txt": False, "answers/../answers/a.txt": True,
+             "linkdir/secret.txt": False, "answers//a.txt": True, "./answers/a.txt": True,
+             "answers/missing.txt": True}
+    for rel, inside in cases.items():
+        assert _inside(str(root), rel, "") is inside, rel
+    assert _inside(str(root), "answers/a.txt", "answers") is True
+    assert _inside(str(root), "outputs/a.txt", "answers") is False
