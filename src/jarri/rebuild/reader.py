@@ -188,13 +188,21 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
                                        f"{MAX_LINE_BYTES}-byte limit"))
             continue
         rec = fast_record.check_line(raw)
+        obj = None
+        if rec is None and b'"schema_version"' not in raw:
+            # Perhaps the original project's row: no record of this schema (pydantic would
+            # only say so, slowly), kept for the importer.
+            obj = _json_object(raw)
+            if obj is not None and upstream.looks_upstream(obj):
+                res.upstream_rows.append((n, raw))
+                continue
         if rec is None:
             rec = canonical_record(raw)
         if not isinstance(rec, str):
             rows.append(kept(rec, unit.name, unit.index, n, digest.hexdigest()))
             continue
         reason = rec
-        obj = _json_object(raw)
+        obj = obj if obj is not None else _json_object(raw)
         if obj is not None and upstream.looks_upstream(obj):
             res.upstream_rows.append((n, raw))
             continue
