@@ -409,3 +409,11 @@ def test_a_prompt_that_fills_the_context_exactly_is_refused_as_overflow(
         backend: OllamaBackend) -> None:
     c = backend.generate("overflow:1b", "q", GenerationOptions(num_ctx=3000), 10)
     assert c.failure is not None and c.failure.type == "context_overflow"
+
+
+def test_a_refused_think_level_leaves_nothing_behind(tmp_path: Path) -> None:
+    with StubServer(version="0.21.0") as old:
+        r = run_jarri("run", "--backend", "ollama", "--base-url", old.url, "-m", "think:8b",
+                      "--think-level", "max", "-w", str(tmp_path))
+    assert r.returncode != 0 and "0.22" in r.stderr
+    assert not (tmp_path / "benchmarks").exists()

@@ -143,26 +143,26 @@ def _prepare_rest(cfg: SweepConfig, dry_run: bool, gpus: GpuSetup,
                                ollama_api=cfg.ollama_api, openai_endpoint=cfg.openai_endpoint,
                                openai_stream=cfg.openai_stream,
                                load_timeout_s=cfg.load_timeout_s, mock_file=cfg.mock_file)
+        options = GenerationOptions(temperature=cfg.temperature, seed=cfg.seed,
+                                    top_k=cfg.top_k, top_p=cfg.top_p, num_ctx=cfg.num_ctx,
+                                    max_output_tokens=cfg.max_output_tokens, think=cfg.think,
+                                    max_thinking_tokens=cfg.max_thinking_tokens)
+        per_model: dict[str, GenerationOptions] = {}
         try:
             version = backend.version()
             infos = {m: backend.model_info(m) for m in cfg.models}
+            for m in cfg.models:  # the think decision may refuse (a level the server lacks)
+                per_model[m], note = backend.plan_options(infos[m], options)
+                if note:
+                    notes = [*notes, note]
+                if (where := energy_elsewhere(cfg.backend, backend_url(backend), infos[m])):
+                    notes = [*notes, f"{m}: energy is recorded as invalid: {where}"]
         except BaseException:
             backend.close()
             raise
     except BaseException:
         _abandon(writers, created)
         raise
-    options = GenerationOptions(temperature=cfg.temperature, seed=cfg.seed, top_k=cfg.top_k,
-                                top_p=cfg.top_p, num_ctx=cfg.num_ctx,
-                                max_output_tokens=cfg.max_output_tokens, think=cfg.think,
-                                max_thinking_tokens=cfg.max_thinking_tokens)
-    per_model: dict[str, GenerationOptions] = {}
-    for m in cfg.models:
-        per_model[m], note = backend.plan_options(infos[m], options)
-        if note:
-            notes = [*notes, note]
-        if (where := energy_elsewhere(cfg.backend, backend_url(backend), infos[m])):
-            notes = [*notes, f"{m}: energy is recorded as invalid: {where}"]
     sweep_id = sweep_id_for(cfg)
     plan = build_plan(sweep_id=sweep_id, backend=cfg.backend, models=cfg.models, infos=infos,
                       experiments=experiments,
