@@ -417,3 +417,15 @@ def test_a_refused_think_level_leaves_nothing_behind(tmp_path: Path) -> None:
                       "--think-level", "max", "-w", str(tmp_path))
     assert r.returncode != 0 and "0.22" in r.stderr
     assert not (tmp_path / "benchmarks").exists()
+
+
+def test_a_show_without_capabilities_is_unknown_not_empty() -> None:
+    with StubServer(capabilities=False) as s:
+        b = OllamaBackend(s.url)
+        info = b.model_info("think:8b")
+        assert info.capabilities is None
+        asked, _ = b.plan_options(info, GenerationOptions(think=True))
+        assert asked.think is True  # what was asked is sent
+        unset, note = b.plan_options(info, GenerationOptions())
+        assert unset.think is None and note and "server's choice" in note
+        b.close()

@@ -43,7 +43,7 @@ def test_every_server_default_is_pinned_and_what_was_sent_is_recorded(
     assert sent["min_p"] == 0.0  # llama-server's own default is 0.05
     assert sent["repetition_penalty"] == 1.0  # vLLM applies generation_config otherwise
     assert c.sent_options == {k: v for k, v in sent.items()
-                              if k not in ("model", "messages", "stream", "stream_options")}
+                              if k not in ("model", "messages", "stream")}
     # num_ctx is not a request field of these servers: it is not sent; think goes through
     # the chat template
     assert "num_ctx" not in sent and "think" not in sent
@@ -152,3 +152,23 @@ def test_a_model_swapped_behind_the_same_id_gets_other_run_keys(tmp_path: Path) 
         s.n_params += 1  # another file served under the same id
         again = run_jarri(*args)
         assert again.returncode == 0 and "0 already in the ledger" in again.stdout
+
+
+def test_model_details_do_not_depend_on_asking_the_version_first(stub: OpenAIStub) -> None:
+    b = OpenAICompatBackend(stub.url)
+    info = b.model_info(MODEL)  # no version() before it
+    assert info.context_length == N_CTX
+    if stub.dialect == "llama-server":
+        b2 = OpenAICompatBackend(stub.url)
+        b2.version()
+        assert b2.model_info(MODEL).digest == info.digest
+        b2.close()
+    b.close()
+
+
+def test_a_level_is_sent_where_each_server_reads_it(backend: OpenAICompatBackend,
+                                                    stub: OpenAIStub) -> None:
+    backend.generate(MODEL, "q", GenerationOptions(think="high"), 10)
+    sent = stub.requests[-1][1]
+    assert sent["chat_template_kwargs"] == {"enable_thinking": True, "reasoning_effort": "high"}
+    assert sent["reasoning_effort"] == "high"

@@ -249,8 +249,10 @@ class OllamaBackend:
                 sorted(k for k in info if k.endswith(".context_length"))
             ctx = next((v for k in keys if type(v := info.get(k)) is int
                         and 0 < v <= MAX_COUNT), None)
-            # Omitted when empty (ShowResponse, omitempty): a model that can do nothing listed.
-            capabilities = tuple(sorted(str(c) for c in show.capabilities or ()))
+            # omitempty in ShowResponse: absent means the server does not say (every model
+            # of a current server lists at least completion or embedding).
+            if show.capabilities is not None:
+                capabilities = tuple(sorted(str(c) for c in show.capabilities))
             remote = remote or show.remote_host or None
         return ModelInfo(
             name=model,

@@ -75,6 +75,7 @@ class OpenAICompatBackend:
         self._models: list[str] | None = None
         self._entries: dict[str, wire.ModelEntry] = {}
         self._props: wire.Props | None = None
+        self._props_read = False
 
     def _get(self, path: str) -> httpx.Response:
         """GET, waiting while the server says it is still loading its model (llama-server
@@ -113,6 +114,12 @@ class OpenAICompatBackend:
         self._models = sorted(self._entries)
         return self._models
 
+    def _load_props(self) -> None:
+        """llama-server's /props (its build, model file, running context), once."""
+        if not self._props_read:
+            self._props = self._decoded("/props", wire.Props, "server properties")
+            self._props_read = True
+
     def _decoded(self, path: str, shape: Any, what: str) -> Any:
         """An optional endpoint's answer, or None (another server may lack it or answer
         anything there)."""
@@ -128,7 +135,7 @@ class OpenAICompatBackend:
         """llama-server: its build (/props build_info); vLLM: its owner name and /version;
         None for a server that names no version."""
         self.list_models()  # proves the server answers
-        self._props = self._decoded("/props", wire.Props, "server properties")
+        self._load_props()
         if self._props is not None and self._props.build_info:
             return f"llama.cpp {self._props.build_info}"
         got = self._decoded("/version", wire.ServerVersion, "a version")
@@ -145,6 +152,7 @@ class OpenAICompatBackend:
                 f"(it lists: {', '.join(models) or 'none'})",
                 hint="use one of the listed ids with --models, or load the model in the server")
         entry = self._entries[model]
+        self._load_props()  # the running context and the model file, whatever ran before
         meta = entry.meta or wire.ModelMeta()
         return ModelInfo(name=model, digest=self._fingerprint(entry),
                          context_length=self._served_context(entry) or meta.n_ctx_train,
@@ -207,7 +215,9 @@ class OpenAICompatBackend:
         if o.think is not None and self.endpoint == "chat":
             kwargs: dict[str, Any] = {"enable_thinking": o.thinking}
             if isinstance(o.think, str):
+                # in the template's kwargs (llama-server) and at the top (vLLM's gpt-oss)
                 kwargs["reasoning_effort"] = o.think
+                body["reasoning_effort"] = o.think
             body["chat_template_kwargs"] = kwargs
             # the thinking shares max_tokens with the answer, as on Ollama
             body["max_tokens"] = o.max_output_tokens + (o.thinking_budget or 0)
@@ -233,8 +243,7 @@ class OpenAICompatBackend:
         deadline = Deadline(timeout_s)
         body = self._body(model, prompt, options)
         out.sent_options = {k: v for k, v in body.items()
-                            if k not in ("model", "messages", "prompt", "stream",
-                                         "stream_options")}
+                            if k not in ("model", "messages", "prompt", "stream")}
         try:
             with deadline, self._client.stream(
                     "POST", path, json=body,
