@@ -190,6 +190,24 @@ def accepted(rec: Any) -> bool:
     return True
 
 
+def from_fields(fields: dict[str, Any]) -> Any | None:
+    """The mirror record of a record's fields given as Python values (datetimes as aware
+    datetime objects), or None when the mirror refuses them (pydantic decides). The same
+    record a JSON line of those fields would give."""
+    values = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()}
+    # What a line must carry although the model's constructor fills it in (LINE_REQUIRED).
+    for name in LINE_REQUIRED:
+        if name not in values:
+            values[name] = RunRecord.model_fields[name].default
+    try:
+        rec = msgspec.convert(values, MIRROR, strict=True)
+        ENCODER.encode(rec)  # a lone surrogate cannot be written as UTF-8 (pydantic decides)
+    except (msgspec.ValidationError, msgspec.EncodeError, TypeError, ValueError,
+            OverflowError):
+        return None
+    return rec if accepted(rec) else None
+
+
 def check_line(raw: bytes) -> Any | None:
     """The record if the mirror accepts the line, else None (pydantic decides)."""
     try:

@@ -304,8 +304,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
             raws = {ln: raw for ln, raw in rows}
             for row in upstream.import_rows(Path(path), parsed):
                 h = hashlib.sha256(raws[row.line])
-                rec = None if row.record is None else \
-                    fast_record.check_line(row.record.to_line())
+                rec = row.mirror
                 if rec is None:
                     bad.add(h.digest())
                     stats.quarantined.append(Quarantined(name, row.line,

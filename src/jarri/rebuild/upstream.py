@@ -33,6 +33,7 @@ from pydantic import ValidationError
 from jarri.evaluate.taxonomy import STAGES
 from jarri.ledger.identity import run_key
 from jarri.ledger.record import RunRecord
+from jarri.rebuild import fast_record
 from jarri.suite.manifest import upstream_experiment_id
 
 FORMAT = "upstream_jarri"
@@ -87,9 +88,18 @@ def map_failure(stage: Any, ftype: Any) -> tuple[str | None, str | None]:
 
 @dataclass
 class ImportedRow:
+    """One original row: its record as the rebuild keeps it (``mirror``, the fast strict form
+    of rebuild/fast_record.py), or why it cannot be imported."""
+
     line: int
-    record: RunRecord | None
+    mirror: Any | None
     reason: str | None
+    fields: dict[str, Any] | None = None  # the record's fields, before validation
+
+    @property
+    def record(self) -> RunRecord | None:
+        """The pydantic record (validated on demand: the rebuild needs only ``mirror``)."""
+        return None if self.fields is None else RunRecord.model_validate(self.fields)
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
@@ -184,8 +194,16 @@ def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]]) -> 
     out = []
     for line, raw, obj in rows:
         try:
-            rec = _to_record(obj, raw, folder, manifest, names, shared, reports, answers)
-            out.append(ImportedRow(line, rec, None))
+            fields = _fields(obj, raw, folder, manifest, names, shared, reports, answers)
+            # The mirror decides at msgspec's speed; what it refuses, pydantic decides (it is
+            # never laxer than pydantic, so nothing it accepts would be refused there).
+            mirror = fast_record.from_fields(fields)
+            if mirror is None:
+                mirror = fast_record.check_line(RunRecord.model_validate(fields).to_line())
+                if mirror is None:
+                    raise ValueError("the record is valid but the rebuild's reader cannot "
+                                     "hold it (a bug in jarri: please report it)")
+            out.append(ImportedRow(line, mirror, None, fields))
         except ValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
@@ -208,9 +226,10 @@ def _answer_names(folder: Path) -> frozenset[str]:
         return frozenset()
 
 
-def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str, Any],
-               names: dict[Any, Any], shared: Counter[str], reports: dict[str, bytes | None],
-               answers: frozenset[str]) -> RunRecord:
+def _fields(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str, Any],
+            names: dict[Any, Any], shared: Counter[str], reports: dict[str, bytes | None],
+            answers: frozenset[str]) -> dict[str, Any]:
+    """The record's fields for one original row (validated by the caller)."""
     flags: list[str] = []
     report_name = _report_name(obj)
     if shared[report_name] > 1:
@@ -256,7 +275,7 @@ def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str
                   power_limit_request=None if request is None else str(request),
                   repeat_index=int(obj.get("run_index") or 1))
     original_class = obj.get("energy_confidence_class")
-    return RunRecord.model_validate({
+    return {
         "run_id": f"{FORMAT}-{hashlib.sha256(raw).hexdigest()[:32]}",
         "run_key": key,
         "imported_from": FORMAT,
@@ -318,4 +337,4 @@ def _to_record(obj: dict[str, Any], raw: bytes, folder: Path, manifest: dict[str
         "passed": fully, "fully_correct": fully,
         "hard_failure": obj.get("hard_failure") is True,
         "failure_stage": stage, "failure_type": ftype, "failure_subtypes": subtypes,
-    })
+    }
