@@ -13,7 +13,9 @@ from jarri.errors import JarriError
 
 def _probe(name: str, base_url: str | None) -> tuple[str, str, str]:
     try:
-        backend = make_backend(name, base_url=base_url if name != "llamacpp" else None)
+        # a short wait for a server still loading its model: doctor only looks
+        backend = make_backend(name, base_url=base_url if name != "llamacpp" else None,
+                               load_timeout_s=5.0)
     except JarriError as exc:
         return "unavailable", exc.message, exc.hint or ""
     try:

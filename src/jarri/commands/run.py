@@ -81,8 +81,9 @@ def _print_dry_run(p: PreparedSweep) -> None:
 @click.option("--backend", "-b", type=click.Choice(BACKEND_NAMES),
               help="llamacpp = embedded engine, no server needed; mock = scripted answers "
                    "(--mock-file), for a dry run of a suite.  [default: llamacpp]")
-@click.option("--mock-file", help="The mock backend's answers: a JSON script "
-              "(docs/backends.md).  [default: one fixed answer to every prompt]")
+@click.option("--mock-file", type=click.Path(dir_okay=False),
+              help="The mock backend's answers: a JSON script (docs/backends.md).  "
+                   "[default: one fixed answer to every prompt]")
 @click.option("--base-url", help="Server URL (ollama: $OLLAMA_HOST or http://127.0.0.1:11434; "
               "openai: http://127.0.0.1:8080).")
 @click.option("--ollama-api", type=click.Choice(["chat", "generate"]),
