@@ -26,6 +26,7 @@ from typing import Any
 from jarri.ledger.reader import MAX_LINE_BYTES, Quarantined, parse_line
 from jarri.rebuild import fast_record, upstream
 from jarri.rebuild.fast_record import kept
+from jarri.rebuild.import_cache import ImportCache
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, one process is faster than a pool
 UNIT_BYTES = 32 * 1024 * 1024
@@ -302,7 +303,8 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
             name = display_name(Path(path), root)
             parsed = [(ln, raw, json.loads(raw)) for ln, raw in rows]
             raws = {ln: raw for ln, raw in rows}
-            for row in upstream.import_rows(Path(path), parsed):
+            cache = ImportCache.for_ledger(root, Path(path))
+            for row in upstream.import_rows(Path(path), parsed, cache):
                 h = hashlib.sha256(raws[row.line])
                 rec = row.mirror
                 if rec is None:

@@ -34,6 +34,7 @@ from jarri.evaluate.taxonomy import STAGES
 from jarri.ledger.identity import run_key
 from jarri.ledger.record import RunRecord
 from jarri.rebuild import fast_record
+from jarri.rebuild.import_cache import Entry, ImportCache, file_identity, row_key
 from jarri.suite.manifest import upstream_experiment_id
 
 FORMAT = "upstream_jarri"
@@ -182,39 +183,88 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
-def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]]) -> list[ImportedRow]:
-    """Map the original's rows of one ledger file (line number, raw line, parsed object)."""
+def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]],
+                cache: ImportCache | None = None) -> list[ImportedRow]:
+    """Map the original's rows of one ledger file (line number, raw line, parsed object).
+    With a cache (rebuild/import_cache.py), rows whose inputs are unchanged are not
+    imported again."""
     folder = ledger.parent
     manifest = _manifest(folder)
     names = {t.get("task_id"): t.get("task_name") for t in manifest.get("tasks", [])
              if isinstance(t.get("task_id"), str) and isinstance(t.get("task_name"), str)}
     shared = Counter(_report_name(obj) for _, _, obj in rows)
-    reports = _read_reports(folder, set(shared))
     answers = _answer_names(folder)
-    out = []
-    for line, raw, obj in rows:
-        try:
-            fields = _fields(obj, raw, folder, manifest, names, shared, reports, answers)
-            # The mirror decides at msgspec's speed; what it refuses, pydantic decides (it is
-            # never laxer than pydantic, so nothing it accepts would be refused there).
-            mirror = fast_record.from_fields(fields)
-            if mirror is None:
-                mirror = fast_record.check_line(RunRecord.model_validate(fields).to_line())
-                if mirror is None:
-                    raise ValueError("the record is valid but the rebuild's reader cannot "
-                                     "hold it (a bug in jarri: please report it)")
-            out.append(ImportedRow(line, mirror, None, fields))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            out.append(ImportedRow(line, None, f"original Jarri row cannot be imported: field "
-                                               f"'{loc}': {first['msg']}"))
-        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-            # any other shape of a field: this row is quarantined with the reason, the rest
-            # of the import goes on
-            out.append(ImportedRow(line, None,
-                                   f"original Jarri row cannot be imported: {exc!r}"))
+    keys: dict[int, bytes] = {}
+    cached: dict[int, Entry] = {}
+    if cache is not None:
+        context = _context(folder)
+        for line, raw, obj in rows:
+            name = _report_name(obj)
+            keys[line] = row_key(context, raw, shared[name] > 1,
+                                 file_identity(folder / "reports" / name),
+                                 f"{report_stem(obj)}.txt" in answers)
+            if (hit := cache.get(keys[line])) is not None:
+                cached[line] = hit
+    reports = _read_reports(folder, {_report_name(obj) for line, _, obj in rows
+                                     if line not in cached})
+    out = [_import_one(line, raw, obj, folder, manifest, names, shared, reports, answers)
+           if line not in cached else _from_cache(line, cached[line])
+           for line, raw, obj in rows]
+    if cache is not None:
+        for row in out:
+            if row.line not in cached:
+                cache.put(keys[row.line], _to_cache(row))
+        cache.save()
     return out
+
+
+def _context(folder: Path) -> bytes:
+    """What every row's outcome depends on besides the row: the folder's name (in the run
+    keys) and its manifest (task names, revision), by content."""
+    try:
+        manifest = (folder / "manifest.json").read_bytes()
+    except OSError:
+        manifest = b"<none>"
+    return hashlib.sha256(folder.name.encode("utf-8", "surrogatepass") + b"\0"
+                          + manifest).digest()
+
+
+def _to_cache(row: ImportedRow) -> Entry:
+    if row.mirror is not None:
+        return "r", fast_record.ENCODER.encode(row.mirror)
+    return "q", (row.reason or "").encode("utf-8", "surrogatepass")
+
+
+def _from_cache(line: int, entry: Entry) -> ImportedRow:
+    kind, payload = entry
+    if kind == "r":
+        return ImportedRow(line, fast_record.DECODER.decode(payload), None)
+    return ImportedRow(line, None, payload.decode("utf-8", "surrogatepass"))
+
+
+def _import_one(line: int, raw: bytes, obj: dict[str, Any], folder: Path,
+                manifest: dict[str, Any], names: dict[Any, Any], shared: Counter[str],
+                reports: dict[str, bytes | None], answers: frozenset[str]) -> ImportedRow:
+    try:
+        fields = _fields(obj, raw, folder, manifest, names, shared, reports, answers)
+        # The mirror decides at msgspec's speed; what it refuses, pydantic decides (it is
+        # never laxer than pydantic, so nothing it accepts would be refused there).
+        mirror = fast_record.from_fields(fields)
+        if mirror is None:
+            mirror = fast_record.check_line(RunRecord.model_validate(fields).to_line())
+            if mirror is None:
+                raise ValueError("the record is valid but the rebuild's reader cannot "
+                                 "hold it (a bug in jarri: please report it)")
+        return ImportedRow(line, mirror, None, fields)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        return ImportedRow(line, None, f"original Jarri row cannot be imported: field "
+                                       f"'{loc}': {first['msg']}")
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        # any other shape of a field: this row is quarantined with the reason, the rest
+        # of the import goes on
+        return ImportedRow(line, None, f"original Jarri row cannot be imported: {exc!r}")
 
 
 def _answer_names(folder: Path) -> frozenset[str]:

@@ -1,0 +1,105 @@
+"""A cache of imported original rows, so a rebuild after new runs redoes only what changed.
+
+Importing one original row reads its report file and builds its record; for a folder of
+10,000 runs that is most of a rebuild. Each row's outcome (its record in the rebuild's
+mirror form, or why it cannot be imported) is kept, keyed by everything the outcome depends
+on: the raw ledger line, the experiment folder's name and manifest (by content), whether its
+report is shared with other rows, whether its answer file exists, and the report file's
+identity (device, inode, size, modification and change times — a report rewritten in any
+way that shows in those is read again). The cache never speaks for the data: an entry whose
+key does not match is not used, an unreadable cache is ignored, and a cold rebuild and a
+cached one give the same bytes (tests/test_import_cache.py).
+
+Stored in the workspace (``.jarri-cache/``), written atomically, holding only the entries
+the last rebuild used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from jarri import __version__
+
+SCHEMA = 1
+CACHE_DIR = ".jarri-cache"
+
+# (kind, payload): kind "r" = a record (the mirror, msgspec JSON), "q" = a refusal (reason)
+Entry = tuple[str, bytes]
+
+
+class ImportCache:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._old: dict[bytes, Entry] = self._load()
+        self._new: dict[bytes, Entry] = {}
+
+    @classmethod
+    def for_ledger(cls, root: Path | None, ledger: Path) -> ImportCache | None:
+        if root is None:
+            return None
+        name = hashlib.sha256(str(ledger.resolve()).encode("utf-8", "surrogatepass"))
+        return cls(root / CACHE_DIR / f"import-{name.hexdigest()[:24]}.msgpack")
+
+    def _load(self) -> dict[bytes, Entry]:
+        try:
+            data = msgspec.msgpack.decode(self.path.read_bytes())
+        except (OSError, msgspec.DecodeError, ValueError, RecursionError):
+            return {}
+        ok = (isinstance(data, dict) and data.get("schema") == SCHEMA
+              and data.get("jarri") == __version__ and isinstance(data.get("entries"), dict))
+        if not ok:
+            return {}
+        out: dict[bytes, Entry] = {}
+        for key, value in data["entries"].items():
+            if (isinstance(key, bytes) and isinstance(value, list) and len(value) == 2
+                    and value[0] in ("r", "q") and isinstance(value[1], bytes)):
+                out[key] = (value[0], value[1])
+        return out
+
+    def get(self, key: bytes) -> Entry | None:
+        entry = self._old.get(key)
+        if entry is not None:
+            self._new[key] = entry
+        return entry
+
+    def put(self, key: bytes, entry: Entry) -> None:
+        self._new[key] = entry
+
+    def save(self) -> None:
+        """Write what this rebuild used (atomically); a cache that cannot be written is
+        simply not kept."""
+        if self._new == self._old:
+            return
+        blob = msgspec.msgpack.encode({"schema": SCHEMA, "jarri": __version__,
+                                       "entries": {k: list(v) for k, v in self._new.items()}})
+        tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(blob)
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def file_identity(path: Path) -> tuple[int, ...] | None:
+    """What changes when a file is rewritten (or None: it is not there)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def row_key(context: bytes, raw: bytes, shared: bool, report: Any, answer: bool) -> bytes:
+    h = hashlib.sha256(context)
+    h.update(len(raw).to_bytes(8, "big"))
+    h.update(raw)
+    h.update(msgspec.json.encode([shared, report, answer]))
+    return h.digest()
