@@ -65,3 +65,36 @@ def test_inside_agrees_with_resolving_every_path(tmp_path: Path) -> None:
         assert _inside(str(root), rel, "") is inside, rel
     assert _inside(str(root), "answers/a.txt", "answers") is True
     assert _inside(str(root), "outputs/a.txt", "answers") is False
+
+
+def test_inside_with_a_shared_directory_cache_agrees(tmp_path: Path) -> None:
+    """load_answers keeps one directory cache for every run: the verdicts must be those of
+    fresh checks, whatever order the paths come in."""
+    root = tmp_path / "exp"
+    (root / "answers").mkdir(parents=True)
+    (root / "answers" / "a.txt").write_text("x")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.txt").write_text("s")
+    (root / "linked").symlink_to(tmp_path / "elsewhere")
+    (root / "inner").symlink_to(root / "answers")
+    rels = ["answers/a.txt", "linked/a.txt", "inner/a.txt", "linked/a.txt", "answers/b.txt",
+            "inner/a.txt", "answers/a.txt"]
+    links: dict[str, bool] = {}
+    for rel in rels + rels[::-1]:
+        assert _inside(str(root), rel, "", links) is _inside(str(root), rel, ""), rel
+    assert _inside(str(root), "linked/a.txt", "", links) is False
+    assert _inside(str(root), "inner/a.txt", "", links) is True
+
+
+def test_special_files_are_never_read(tmp_path: Path) -> None:
+    """A FIFO or a directory named like an answer is left out (a FIFO would block a read)."""
+    import os
+    os.mkfifo(tmp_path / "fifo.txt")
+    (tmp_path / "dir.txt").mkdir()
+    (tmp_path / "ok.txt").write_text("fine")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE answers (run_id VARCHAR, text VARCHAR, origin VARCHAR)")
+    paths = [("f", str(tmp_path / "fifo.txt"), "o"), ("d", str(tmp_path / "dir.txt"), "o"),
+             ("m", str(tmp_path / "missing.txt"), "o"), ("k", str(tmp_path / "ok.txt"), "o")]
+    assert _read_texts(SimpleNamespace(con=con), paths) == 1  # type: ignore[arg-type]
+    assert con.execute("SELECT run_id, text FROM answers").fetchall() == [("k", "fine")]

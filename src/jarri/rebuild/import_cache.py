@@ -88,7 +88,7 @@ class ImportCache:
                 tmp.unlink()
 
 
-def file_identity(path: Path) -> tuple[int, ...] | None:
+def file_identity(path: str | Path) -> tuple[int, ...] | None:
     """What changes when a file is rewritten (or None: it is not there)."""
     try:
         st = os.stat(path)

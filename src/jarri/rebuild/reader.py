@@ -14,7 +14,6 @@ processes; the result does not depend on how the work was split.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -69,7 +68,8 @@ class UnitResult:
     seen_sorted: bytes = b""       # ``seen`` sorted and joined, as handed back to the parent
     bad: set[bytes] = field(default_factory=set)
     quarantined: list[tuple[int, str]] = field(default_factory=list)   # (relative line, why)
-    upstream_rows: list[tuple[int, bytes]] = field(default_factory=list)
+    # (relative line, raw line, its parsed object): parsed once, here
+    upstream_rows: list[tuple[int, bytes, dict[str, Any]]] = field(default_factory=list)
 
 
 def display_name(path: Path, root: Path | None) -> str:
@@ -188,15 +188,16 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
             res.quarantined.append((n, f"line of {len(raw)} bytes exceeds the "
                                        f"{MAX_LINE_BYTES}-byte limit"))
             continue
-        rec = fast_record.check_line(raw)
         obj = None
-        if rec is None and b'"schema_version"' not in raw:
-            # Perhaps the original project's row: no record of this schema (pydantic would
-            # only say so, slowly), kept for the importer.
+        if b'"schema_version"' not in raw:
+            # Perhaps the original project's row (a record of this schema names its
+            # schema_version; the key could still hide behind an escape, so the parsed
+            # object decides): kept for the importer, parsed once.
             obj = _json_object(raw)
             if obj is not None and upstream.looks_upstream(obj):
-                res.upstream_rows.append((n, raw))
+                res.upstream_rows.append((n, raw, obj))
                 continue
+        rec = fast_record.check_line(raw)
         if rec is None:
             rec = canonical_record(raw)
         if not isinstance(rec, str):
@@ -205,7 +206,7 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
         reason = rec
         obj = obj if obj is not None else _json_object(raw)
         if obj is not None and upstream.looks_upstream(obj):
-            res.upstream_rows.append((n, raw))
+            res.upstream_rows.append((n, raw, obj))
             continue
         if not terminated and n == res.lines + len(lines):
             reason = f"torn final line (a write was interrupted): {reason}"
@@ -216,7 +217,7 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
 
 def _json_object(raw: bytes) -> dict[str, Any] | None:
     try:
-        obj = json.loads(raw)
+        obj = upstream.parse_json(raw)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than any record
         return None
     return obj if isinstance(obj, dict) else None
@@ -280,7 +281,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
     digests: list[bytes] = []
     bad: set[bytes] = set()
     offset: dict[str, int] = {}
-    upstream_by_file: dict[str, list[tuple[int, bytes]]] = {}
+    upstream_by_file: dict[str, list[tuple[int, bytes, dict[str, Any]]]] = {}
     for unit, res in zip(units, results, strict=True):
         base = offset.get(unit.path, 0)
         offset[unit.path] = base + res.lines
@@ -293,7 +294,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
         stats.quarantined.extend(Quarantined(unit.name, base + ln, why)
                                  for ln, why in res.quarantined)
         upstream_by_file.setdefault(unit.path, []).extend(
-            (base + ln, raw) for ln, raw in res.upstream_rows)
+            (base + ln, raw, obj) for ln, raw, obj in res.upstream_rows)
     extra = work_dir / "rows_imported.ndjson"
     imported = []
     with open(extra, "wb") as out:
@@ -301,10 +302,9 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
             if not rows:
                 continue
             name = display_name(Path(path), root)
-            parsed = [(ln, raw, json.loads(raw)) for ln, raw in rows]
-            raws = {ln: raw for ln, raw in rows}
+            raws = {ln: raw for ln, raw, _ in rows}
             cache = ImportCache.for_ledger(root, Path(path))
-            for row in upstream.import_rows(Path(path), parsed, cache):
+            for row in upstream.import_rows(Path(path), rows, cache):
                 h = hashlib.sha256(raws[row.line])
                 rec = row.mirror
                 if rec is None:

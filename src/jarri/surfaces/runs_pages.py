@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ def load_answers(db: Analysis, root: Path) -> int:
     paths: list[tuple[str, str, str]] = []
     refused: list[tuple[str, None, str]] = []
     real_dirs: dict[str, str] = {}
+    links: dict[str, bool] = {}  # directories already looked at: is it a symlink?
     for run_id, source_file, sha, answer_file in wanted:
         ledger_dir = str((root / source_file).parent)
         if ledger_dir not in real_dirs:
@@ -62,74 +64,89 @@ def load_answers(db: Analysis, root: Path) -> int:
         real = real_dirs[ledger_dir]
         if sha:
             rel = f"outputs/{sha[:2]}/{sha}.txt"
-            ok = _SHA.fullmatch(sha) is not None and _inside(real, rel, "outputs")
+            ok = _SHA.fullmatch(sha) is not None and _inside(real, rel, "outputs", links)
         else:
             rel = answer_file
-            ok = not os.path.isabs(answer_file) and _inside(real, rel, "")
+            ok = not os.path.isabs(answer_file) and _inside(real, rel, "", links)
         if not ok:
             # A ledger line (perhaps from another host) naming a file outside its own folder:
             # never read, never copied into the surfaces; the run page says so.
             refused.append((run_id, None, REFUSED))
-        elif os.path.isfile(path := os.path.join(real, rel)):
-            paths.append((run_id, path, STORE if sha else ORIGINAL))
+        else:
+            paths.append((run_id, os.path.join(real, rel), STORE if sha else ORIGINAL))
     db.con.execute("CREATE TABLE answers (run_id VARCHAR, text VARCHAR, origin VARCHAR)")
-    _read_texts(db, paths)
+    found = _read_texts(db, paths)
     if refused:
         db.con.executemany("INSERT INTO answers VALUES (?, ?, ?)", refused)
-    return len(paths)
+    return found
 
 
-# Characters a file name may hold that DuckDB's file readers would take as a glob pattern.
-_GLOB = re.compile(r"[*?\[\]{}]")
+def _text(path: str) -> str | None:
+    """The file's text as a Python text read gives it (UTF-8, universal newlines), or None:
+    absent, not a regular file (a FIFO is never waited on), unreadable, not UTF-8."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except (OSError, ValueError):
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        text = b"".join(chunks).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    finally:
+        os.close(fd)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
-def _read_texts(db: Analysis, paths: list[tuple[str, str, str]]) -> None:
-    """Insert (run_id, text, origin) for each readable UTF-8 file. DuckDB reads the files
-    itself (read_blob, in parallel, no Python string per file); a file that is not valid
-    UTF-8 is left out and line ends become "\\n", as a Python text read does. Names DuckDB
-    would take as a glob pattern are read in Python."""
-    plain = [p for p in paths if not _GLOB.search(p[1])]
-    odd = [p for p in paths if _GLOB.search(p[1])]
-    if plain:
-        cols = [list(c) for c in zip(*plain, strict=True)]
-        db.con.execute("CREATE TEMP TABLE answer_paths AS SELECT unnest(?::VARCHAR[]) AS "
-                       "run_id, unnest(?::VARCHAR[]) AS path, unnest(?::VARCHAR[]) AS origin",
-                       cols)
-        db.con.execute(
-            "INSERT INTO answers SELECT w.run_id, t.text, w.origin FROM answer_paths w JOIN ("
-            "SELECT filename, replace(replace(TRY(decode(content)), chr(13) || chr(10), "
-            "chr(10)), chr(13), chr(10)) AS text FROM read_blob(?)) t "
-            "ON t.filename = w.path WHERE t.text IS NOT NULL",
-            [list(dict.fromkeys(cols[1]))])  # a file named twice is read once
-        db.con.execute("DROP TABLE answer_paths")
-    rows = []
-    for run_id, path, origin in odd:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                rows.append((run_id, fh.read(), origin))
-        except (OSError, UnicodeDecodeError):
-            continue
-    if rows:
-        db.con.executemany("INSERT INTO answers VALUES (?, ?, ?)", rows)
+def _read_texts(db: Analysis, paths: list[tuple[str, str, str]]) -> int:
+    """Insert (run_id, text, origin) for each readable UTF-8 regular file; returns how many.
+    One plain read after another: with the files in the page cache that is faster than
+    threads (the interpreter lock) or DuckDB's read_blob (measured on 10,000 answers: 0.1 s,
+    0.46 s and 0.31 s). A file named by several runs is read once."""
+    texts: dict[str, str | None] = {}
+    cols: tuple[list[str], list[str], list[str]] = ([], [], [])
+    for run_id, path, origin in paths:
+        if path not in texts:
+            texts[path] = _text(path)
+        text = texts[path]
+        if text is not None:
+            cols[0].append(run_id)
+            cols[1].append(text)
+            cols[2].append(origin)
+    if cols[0]:
+        db.con.execute("INSERT INTO answers SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+                       "unnest(?::VARCHAR[])", list(cols))
+    return len(cols[0])
 
 
-def _inside(real_dir: str, rel: str, sub: str) -> bool:
+def _inside(real_dir: str, rel: str, sub: str, links: dict[str, bool] | None = None) -> bool:
     """``real_dir``/``rel``, symlinks resolved, lies inside ``real_dir``/``sub``. The common
-    case (plain names, no symlink on the way) is decided with one lstat per component; a
-    symlink or an odd name falls back to resolving the whole path."""
+    case (plain names, no symlink on the way) is decided with one lstat per component (the
+    directories' answers kept in ``links`` across calls); a symlink or an odd name falls
+    back to resolving the whole path."""
     parts = rel.split("/")
     base = os.path.join(real_dir, sub) if sub else real_dir
     if sub and (not parts or parts[0] != sub):
         return False
     if all(p not in ("", ".", "..") for p in parts) and os.sep == "/":
         walk = real_dir
-        for part in parts:
+        for i, part in enumerate(parts):
             walk = os.path.join(walk, part)
             try:
-                if os.path.islink(walk):
-                    return _within(os.path.join(real_dir, rel), base)
+                if i < len(parts) - 1 and links is not None:
+                    if walk not in links:
+                        links[walk] = os.path.islink(walk)
+                    is_link = links[walk]
+                else:
+                    is_link = os.path.islink(walk)
             except OSError:
                 return False
+            if is_link:
+                return _within(os.path.join(real_dir, rel), base)
         return True
     return _within(os.path.join(real_dir, rel), base)
 
