@@ -31,13 +31,20 @@ def sql_text(name: str) -> str:
     return (resources.files("jarri") / "analysis" / "sql" / f"{name}.sql").read_text("utf-8")
 
 
-def _source(row_files: list[Path]) -> str:
-    """The relation 00_load.sql selects from: the reader's files, or nothing of that shape."""
+def _source(row_files: list[Path], line_bases: list[int]) -> str:
+    """The relation 00_load.sql selects from: the reader's files, each line with the line
+    number its file starts after in its ledger (``wrap_base``), or nothing of that shape."""
     if not row_files:
-        return f"(SELECT {EMPTY} WHERE false)"
-    files = ", ".join("'" + p.as_posix().replace("'", "''") + "'" for p in row_files)
-    return (f"read_json([{files}], format = 'newline_delimited', "
-            f"columns = {read_json_columns()}, maximum_object_size = 67108864)")
+        return f"(SELECT {EMPTY}, 0::BIGINT AS wrap_base WHERE false)"
+    if len(line_bases) != len(row_files):
+        raise ValueError("one line base per row file")
+    files = "[" + ", ".join("'" + p.as_posix().replace("'", "''") + "'"
+                            for p in row_files) + "]"
+    bases = "[" + ", ".join(str(int(b)) for b in line_bases) + "]::BIGINT[]"
+    return (f"(SELECT *, ({bases})[list_position({files}, filename)] AS wrap_base "
+            f"FROM read_json({files}, format = 'newline_delimited', "
+            f"columns = {read_json_columns()}, maximum_object_size = 67108864, "
+            f"filename = true))")
 
 
 class Analysis:
@@ -55,9 +62,8 @@ class Analysis:
         if temp_dir is not None:
             self.con.execute(f"SET temp_directory = '{temp_dir.as_posix()}'")
         try:
-            bases = "[" + ", ".join(str(b) for b in (line_bases or [0])) + "]::BIGINT[]"
             load = Template(sql_text("00_load")).substitute(
-                source=_source(row_files), line_bases=f"({bases})",
+                source=_source(row_files, line_bases or [0] * len(row_files)),
                 energy_class=energy_class_sql())
             self.con.execute(load)
             self.con.execute(Template(sql_text("00_runs")).substitute(

@@ -10,6 +10,7 @@ from pathlib import Path
 from jarri.analysis.database import Analysis
 from jarri.errors import ConfigError
 from jarri.paths import Workspace
+from jarri.rebuild.ledger_cache import locked
 from jarri.rebuild.reader import read_ledgers
 from jarri.vocabulary import EXPORT_FORMATS
 
@@ -22,10 +23,11 @@ def export_runs(ws: Workspace, out: Path, fmt: str, *, extra_ledgers: Sequence[P
     if fmt not in FORMATS:
         raise ConfigError(f"unknown export format {fmt!r}", hint="use parquet or csv")
     with tempfile.TemporaryDirectory(prefix="jarri-export-") as tmp:
-        stats = read_ledgers([*ws.ledgers(), *extra_ledgers], Path(tmp), root=ws.root,
-                             workers=threads)
-        db = Analysis(stats.row_files, line_bases=stats.line_bases, threads=threads,
-                      temp_dir=Path(tmp))
+        with locked(ws.root):  # the cache's row files stay until DuckDB has loaded them
+            stats = read_ledgers([*ws.ledgers(), *extra_ledgers], Path(tmp), root=ws.root,
+                                 workers=threads)
+            db = Analysis(stats.row_files, line_bases=stats.line_bases, threads=threads,
+                          temp_dir=Path(tmp))
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             part = out.with_name(f".{out.name}.{os.getpid()}.tmp")

@@ -18,6 +18,7 @@ from jarri.analysis.metrics import definitions, formulas
 from jarri.evaluate.taxonomy import HARD_STAGES, STAGES
 from jarri.ledger.reader import Quarantined
 from jarri.paths import Workspace
+from jarri.rebuild import ledger_cache
 from jarri.rebuild.columns import ENERGY_POLICY
 from jarri.rebuild.reader import ReadStats, read_ledgers
 from jarri.surfaces import comparisons, failures, registry, runs_pages
@@ -105,11 +106,13 @@ def rebuild(ws: Workspace, *, extra_ledgers: Sequence[Path] = (),
     ledger_dirs = sorted({p.parent for p in ledgers if (p.parent / "manifest.json").is_file()
                           or (p.parent / "experiment.toml").is_file()})
     with tempfile.TemporaryDirectory(prefix="jarri-rebuild-") as tmp:
-        stats = read_ledgers(ledgers, Path(tmp), root=ws.root, workers=threads,
-                             on_progress=lambda d, t: progress("reading ledgers", d, t))
-        progress("loading into DuckDB", 0, 1)
-        db = Analysis(stats.row_files, line_bases=stats.line_bases, threads=threads,
-                      pool_versions=pool_versions, temp_dir=Path(tmp))
+        # The cache's row files must stay until DuckDB has loaded them.
+        with ledger_cache.locked(ws.root):
+            stats = read_ledgers(ledgers, Path(tmp), root=ws.root, workers=threads,
+                                 on_progress=lambda d, t: progress("reading ledgers", d, t))
+            progress("loading into DuckDB", 0, 1)
+            db = Analysis(stats.row_files, line_bases=stats.line_bases, threads=threads,
+                          pool_versions=pool_versions, temp_dir=Path(tmp))
         progress("loading into DuckDB", 1, 1)
         try:
             return _write_all(db, ws, stats, list(suite_dirs), ledger_dirs, t0, progress,

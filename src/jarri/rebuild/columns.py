@@ -37,8 +37,7 @@ RECORD_FIELDS: dict[str, str] = {
 }
 
 # Where each line came from (rebuild/fast_record.py: WRAP_FIELDS).
-WRAP_COLUMNS = {"wrap_file": "VARCHAR", "wrap_unit": "BIGINT", "wrap_line": "BIGINT",
-                "wrap_sha": "VARCHAR"}
+WRAP_COLUMNS = {"wrap_file": "VARCHAR", "wrap_line": "BIGINT", "wrap_sha": "VARCHAR"}
 
 ENERGY_POLICY = {
     "energy_counted_when": "energy_confidence is high, medium or low, energy_net_j is not "

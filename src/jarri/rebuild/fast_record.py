@@ -147,12 +147,12 @@ _DATETIMES = _datetime_fields(RunRecord)
 # Invalid UTF-8 raises UnicodeDecodeError; a value nested thousands deep, RecursionError.
 DecodeErrors = (msgspec.MsgspecError, ValueError, RecursionError)
 
-# What DuckDB reads of a record: where the line came from (WRAP_FIELDS: ledger, reader unit,
-# line within the unit, sha256 of the line), then the fields the rebuild keeps
+# What DuckDB reads of a record: where the line came from (WRAP_FIELDS: ledger, line within
+# the part of the ledger its row file holds, sha256 of the line), then the fields the rebuild keeps
 # (rebuild/columns.py), those whose value is null left out (DuckDB reads an absent key as
 # null). Built from the record's values in one C call (astuple + itemgetter), cheaper than
 # encoding the whole record.
-WRAP_FIELDS = ("wrap_file", "wrap_unit", "wrap_line", "wrap_sha")
+WRAP_FIELDS = ("wrap_file", "wrap_line", "wrap_sha")
 _NULL_DEFAULT = {n for n, f in RunRecord.model_fields.items()
                  if not f.is_required() and f.default is None and f.default_factory is None}
 _KEPT_ORDER = ([n for n in MIRROR.__struct_fields__ if n in RECORD_FIELDS
@@ -167,10 +167,10 @@ _KEPT_VALUES = itemgetter(*(MIRROR.__struct_fields__.index(n) for n in _KEPT_ORD
 _astuple = msgspec.structs.astuple
 
 
-def kept(rec: Any, ledger: str, unit: int, line: int, sha_hex: str) -> Any:
+def kept(rec: Any, ledger: str, line: int, sha_hex: str) -> Any:
     """The record as DuckDB reads it (see KeptRecord). ``line`` counts from the start of the
-    reader's ``unit`` (a byte range of the ledger), whose first line number DuckDB adds."""
-    return KeptRecord(ledger, unit, line, sha_hex, *_KEPT_VALUES(_astuple(rec)))
+    byte range of the ledger its row file holds (DuckDB adds the lines before it)."""
+    return KeptRecord(ledger, line, sha_hex, *_KEPT_VALUES(_astuple(rec)))
 
 
 def accepted(rec: Any) -> bool:

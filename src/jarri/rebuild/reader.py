@@ -25,7 +25,8 @@ from typing import Any
 from jarri.ledger.reader import MAX_LINE_BYTES, Quarantined, parse_line
 from jarri.rebuild import fast_record, upstream
 from jarri.rebuild.fast_record import kept
-from jarri.rebuild.import_cache import ImportCache
+from jarri.rebuild.import_cache import CACHE_DIR, ImportCache
+from jarri.rebuild.ledger_cache import LedgerCache, Segment, ends_a_line
 
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024  # below this, one process is faster than a pool
 UNIT_BYTES = 32 * 1024 * 1024
@@ -43,9 +44,9 @@ class ReadStats:
     distinct_quarantined: int = 0
     digest: str = ""               # order-independent: sha256 over the sorted line hashes
     row_files: list[Path] = field(default_factory=list)
-    # Per reader unit, the number of lines of its ledger before it (DuckDB adds it to the
-    # line counted within the unit); the last entry (0) is for imported rows, whose line
-    # numbers are already absolute.
+    # Per row file, the number of lines of its ledger before the range it holds (DuckDB adds
+    # it to the line counted within the range); 0 for imported rows, whose line numbers are
+    # already those of their ledger.
     line_bases: list[int] = field(default_factory=list)
 
 
@@ -154,7 +155,7 @@ def read_unit(unit: Unit, out_path: str) -> UnitResult:
                     n += 1
                     digest = sha256(raw)
                     res.seen.add(digest.digest())
-                    rows.append(kept(rec, unit.name, unit.index, n, digest.hexdigest()))
+                    rows.append(kept(rec, unit.name, n, digest.hexdigest()))
                 res.read += len(recs)
             else:
                 rows = _line_by_line(unit, res, lines, terminated)
@@ -201,7 +202,7 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
         if rec is None:
             rec = canonical_record(raw)
         if not isinstance(rec, str):
-            rows.append(kept(rec, unit.name, unit.index, n, digest.hexdigest()))
+            rows.append(kept(rec, unit.name, n, digest.hexdigest()))
             continue
         reason = rec
         obj = obj if obj is not None else _json_object(raw)
@@ -223,16 +224,20 @@ def _json_object(raw: bytes) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-def plan_units(paths: list[Path], root: Path | None, split: bool) -> list[Unit]:
-    """Byte ranges at line boundaries (whole files unless ``split``)."""
+def plan_units(paths: list[Path], root: Path | None, split: bool,
+               starts: dict[str, int] | None = None) -> list[Unit]:
+    """Byte ranges at line boundaries (whole files unless ``split``), each file from its
+    start offset in ``starts`` (the end of its cached prefix; default 0)."""
     units: list[Unit] = []
     for path in paths:
         size = path.stat().st_size
         name = display_name(path, root)
-        cuts = [0]
-        if split and size > UNIT_BYTES:
+        cuts = [(starts or {}).get(str(path), 0)]
+        if cuts[0] >= size:
+            continue
+        if split and size - cuts[0] > UNIT_BYTES:
             with open(path, "rb") as fh:
-                for target in range(UNIT_BYTES, size, UNIT_BYTES):
+                for target in range(cuts[0] + UNIT_BYTES, size, UNIT_BYTES):
                     fh.seek(target)
                     fh.readline()  # to the start of the next line
                     if fh.tell() < size and fh.tell() > cuts[-1]:
@@ -256,55 +261,122 @@ def _tracked(results: Iterable[UnitResult], units: list[Unit],
     return out
 
 
+@dataclass
+class _Part:
+    """A validated range of one ledger: a cached segment or a unit read now."""
+
+    lines: int
+    read: int
+    valid: int
+    seen_sorted: bytes
+    bad: Iterable[bytes]
+    quarantined: list[tuple[int, str]]
+    upstream_rows: list[tuple[int, bytes, dict[str, Any]]]
+    rows_file: Path | None
+
+
+def _segment_part(seg: Segment, folder: Path) -> _Part:
+    return _Part(seg.lines, seg.read, seg.valid, seg.seen_sorted, seg.bad, seg.quarantined,
+                 [(ln, raw, upstream.parse_json(raw)) for ln, raw in seg.upstream_rows],
+                 folder / seg.rows_file if seg.rows_file else None)
+
+
+def _to_segment(unit: Unit, res: UnitResult, rows_file: Path) -> Segment:
+    size = rows_file.stat().st_size
+    if size == 0:
+        rows_file.unlink()
+    return Segment(unit.start, unit.end, res.lines, res.read, res.valid, res.seen_sorted,
+                   sorted(res.bad), res.quarantined,
+                   [(ln, raw) for ln, raw, _ in res.upstream_rows],
+                   rows_file.name if size else "", size)
+
+
+def _cache_folder(root: Path | None) -> Path | None:
+    """The workspace's cache folder, or None where none can be kept (no workspace, or it
+    cannot be written): then every ledger is read whole, as before."""
+    if root is None:
+        return None
+    folder = root / CACHE_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
 def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None,
                  workers: int | None = None,
                  on_progress: Callable[[int, int], None] | None = None) -> ReadStats:
-    """Validate every line of every ledger; valid lines go to NDJSON files in ``work_dir``.
+    """Validate every line of every ledger; valid lines go to NDJSON files (in ``work_dir``,
+    or in the workspace's cache when there is one: rebuild/ledger_cache.py, which also
+    spares rereading a ledger's unchanged prefix).
 
     The digest and the distinct counts depend only on the *set* of line contents, so
     shuffled, split or repeated ledgers describe the same input.
     """
     files = sorted({Path(p).resolve() for p in paths})  # the same file twice is read once
     stats = ReadStats(ledgers=[display_name(p, root) for p in files])
-    total = sum(p.stat().st_size for p in files)
+    folder = _cache_folder(root)
+    caches = {str(p): LedgerCache.open(folder.parent, p) for p in files} if folder else {}
+    starts = {k: c.end for k, c in caches.items()}
+    total = sum(p.stat().st_size - starts.get(str(p), 0) for p in files)
     n_workers = workers or min(os.cpu_count() or 1, 4)
     parallel = n_workers > 1 and total >= PARALLEL_MIN_BYTES
-    units = plan_units(files, root, split=parallel)
-    outs = [str(work_dir / f"rows_{u.index:05d}.ndjson") for u in units]
+    units = plan_units(files, root, split=parallel, starts=starts)
+    # A unit that ends at a line end becomes a cached segment: its rows go straight to the
+    # cache (no copy); the others (a torn last line, no cache) to the work folder.
+    outs = [caches[u.path].new_rows_path() if u.path in caches and ends_a_line(u.path, u.end)
+            else work_dir / f"rows_{u.index:05d}.ndjson" for u in units]
     if parallel:
         with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            results = _tracked(pool.map(read_unit, units, outs), units, on_progress)
+            results = _tracked(pool.map(read_unit, units, map(str, outs)), units, on_progress)
     else:
-        results = _tracked((read_unit(u, o) for u, o in zip(units, outs, strict=True)), units,
-                           on_progress)
+        results = _tracked((read_unit(u, str(o)) for u, o in zip(units, outs, strict=True)),
+                           units, on_progress)
+
+    parts: dict[str, list[_Part]] = {str(p): [] for p in files}
+    for key, cache in caches.items():
+        parts[key].extend(_segment_part(seg, cache.folder) for seg in cache.segments)
+    new_segments: dict[str, list[Segment]] = {k: list(c.segments) for k, c in caches.items()}
+    for unit, res, out in zip(units, results, outs, strict=True):
+        if out.parent != work_dir:
+            seg = _to_segment(unit, res, out)
+            new_segments[unit.path].append(seg)
+            rows_file = out if seg.rows_file else None
+        else:
+            rows_file = out if out.stat().st_size > 0 else None
+        parts[unit.path].append(_Part(res.lines, res.read, res.valid, res.seen_sorted,
+                                      res.bad, res.quarantined, res.upstream_rows, rows_file))
 
     digests: list[bytes] = []
     bad: set[bytes] = set()
-    offset: dict[str, int] = {}
     upstream_by_file: dict[str, list[tuple[int, bytes, dict[str, Any]]]] = {}
-    for unit, res in zip(units, results, strict=True):
-        base = offset.get(unit.path, 0)
-        offset[unit.path] = base + res.lines
-        stats.line_bases.append(base)
-        stats.lines_read += res.read
-        stats.rows_valid += res.valid
-        blob = res.seen_sorted
-        digests.extend(blob[i:i + 32] for i in range(0, len(blob), 32))
-        bad |= res.bad
-        stats.quarantined.extend(Quarantined(unit.name, base + ln, why)
-                                 for ln, why in res.quarantined)
-        upstream_by_file.setdefault(unit.path, []).extend(
-            (base + ln, raw, obj) for ln, raw, obj in res.upstream_rows)
+    for path in files:
+        key, name, base = str(path), display_name(path, root), 0
+        for part in parts[key]:
+            stats.lines_read += part.read
+            stats.rows_valid += part.valid
+            blob = part.seen_sorted
+            digests.extend(blob[i:i + 32] for i in range(0, len(blob), 32))
+            bad.update(part.bad)
+            stats.quarantined.extend(Quarantined(name, base + ln, why)
+                                     for ln, why in part.quarantined)
+            upstream_by_file.setdefault(key, []).extend(
+                (base + ln, raw, obj) for ln, raw, obj in part.upstream_rows)
+            if part.rows_file is not None:
+                stats.row_files.append(part.rows_file)
+                stats.line_bases.append(base)
+            base += part.lines
     extra = work_dir / "rows_imported.ndjson"
     imported = []
-    with open(extra, "wb") as out:
-        for path, rows in sorted(upstream_by_file.items()):
+    with open(extra, "wb") as out_fh:
+        for path_s, rows in sorted(upstream_by_file.items()):
             if not rows:
                 continue
-            name = display_name(Path(path), root)
+            name = display_name(Path(path_s), root)
             raws = {ln: raw for ln, raw, _ in rows}
-            cache = ImportCache.for_ledger(root, Path(path))
-            for row in upstream.import_rows(Path(path), rows, cache):
+            icache = ImportCache.for_ledger(root, Path(path_s))
+            for row in upstream.import_rows(Path(path_s), rows, icache):
                 h = hashlib.sha256(raws[row.line])
                 rec = row.mirror
                 if rec is None:
@@ -312,16 +384,17 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
                     stats.quarantined.append(Quarantined(name, row.line,
                                                          row.reason or NOT_MIRRORED))
                     continue
-                imported.append(kept(rec, name, len(units), row.line, h.hexdigest()))
+                imported.append(kept(rec, name, row.line, h.hexdigest()))
                 stats.rows_valid += 1
                 stats.imported += 1
-        out.write(fast_record.ENCODER.encode_lines(imported))
-    stats.quarantined.sort(key=lambda q: (q.file, q.line))
-    stats.row_files = [Path(o) for o in outs if os.path.getsize(o) > 0]
+        out_fh.write(fast_record.ENCODER.encode_lines(imported))
     if extra.stat().st_size > 0:
         stats.row_files.append(extra)
-    stats.line_bases.append(0)  # the imported rows
-    digests.sort()  # sorted runs, one per unit: a quick merge
+        stats.line_bases.append(0)  # imported rows carry their ledger line numbers
+    for key, cache in caches.items():
+        cache.save(Path(key), new_segments[key])
+    stats.quarantined.sort(key=lambda q: (q.file, q.line))
+    digests.sort()  # sorted runs, one per part: a quick merge
     distinct = list(dict.fromkeys(digests))  # keeps the order
     stats.distinct_lines = len(distinct)
     stats.distinct_quarantined = len(bad)

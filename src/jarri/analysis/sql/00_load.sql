@@ -1,13 +1,13 @@
 -- The normalised run table, derived from the validated records (rebuild/columns.py).
 -- $source: read_json over the reader's NDJSON files (or an empty relation of that shape),
--- one flat record per line with its origin in wrap_file, wrap_unit, wrap_line, wrap_sha;
--- $$line_bases: per reader unit, the lines of its ledger before it.
+-- one flat record per line with its origin in wrap_file, wrap_line, wrap_sha, and wrap_base:
+-- the lines of its ledger before the part its row file holds.
 -- $$energy_class: the CASE mapping energy_method to its class (analysis/metrics.py).
 -- Summed quantities become exact integers: micro-points, milli-joules, micro-seconds.
 CREATE TABLE raw_runs AS
 SELECT
   r.run_id, r.run_key, r.wrap_sha AS row_sha, r.wrap_file AS source_file,
-  r.wrap_line + $line_bases[r.wrap_unit + 1] AS source_line,
+  r.wrap_line + r.wrap_base AS source_line,
   coalesce(r.imported_from, 'jarri') AS origin, r.supersedes, r.sweep_id, r.host,
   r.started_at, r.finished_at, r.experiment_id, r.experiment_revision, r.task_id,
   r.task_family, r.task_name, r.prompt_sha256, r.evaluator, r.model, r.backend,

@@ -1,0 +1,197 @@
+"""The ledger prefix cache (rebuild/ledger_cache.py): a rebuild after appended runs reads
+only the new lines, gives the same bytes as a cold rebuild, and rereads everything whenever
+the cached prefix is not exactly what the ledger now holds (issue: rebuild speed)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from factories import make_record
+from jarri.paths import LEDGER_NAME, Workspace
+from jarri.rebuild import ledger_cache, reader
+from jarri.rebuild.build import rebuild
+from jarri.rebuild.import_cache import CACHE_DIR
+
+
+def _line(i: int, **over: object) -> bytes:
+    return make_record(i, run_id=f"r{i:04d}-1", task_id=f"t{i % 7}", **over).to_line()
+
+
+def _tree(ws: Path) -> dict[str, str]:
+    data = ws / "benchmark_ui/data"
+    return {p.relative_to(data).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(data.rglob("*")) if p.is_file()}
+
+
+def _cold(ws: Path) -> dict[str, str]:
+    """The surfaces of a rebuild without any cache (the cache is put back afterwards, so
+    the rebuild under test still sees what the previous one left)."""
+    cache = ws / CACHE_DIR
+    saved = ws.parent / "saved-cache"
+    shutil.rmtree(saved, ignore_errors=True)
+    if cache.exists():
+        shutil.copytree(cache, saved)
+        shutil.rmtree(cache)
+    rebuild(Workspace(ws))
+    tree = _tree(ws)
+    shutil.rmtree(cache, ignore_errors=True)
+    if saved.exists():
+        shutil.copytree(saved, cache)
+    return tree
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    ledger = root / "benchmarks" / "sweep" / LEDGER_NAME
+    ledger.parent.mkdir(parents=True)
+    ledger.write_bytes(b"".join(_line(i) for i in range(30)) + b"{not json\n\n")
+    return root
+
+
+def _ledger(ws: Path) -> Path:
+    return ws / "benchmarks" / "sweep" / LEDGER_NAME
+
+
+def _bytes_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the byte ranges the reader validates."""
+    sizes: list[int] = []
+    real = reader.read_unit
+
+    def counting(unit: reader.Unit, out: str) -> reader.UnitResult:
+        sizes.append(unit.end - unit.start)
+        return real(unit, out)
+
+    monkeypatch.setattr(reader, "read_unit", counting)
+    return sizes
+
+
+def test_an_append_reads_only_the_new_lines_and_gives_the_cold_bytes(
+        ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rebuild(Workspace(ws))
+    before = _ledger(ws).stat().st_size
+    with open(_ledger(ws), "ab") as fh:
+        fh.write(_line(30) + b"bad line\n" + _line(31))
+    added = _ledger(ws).stat().st_size - before
+    sizes = _bytes_read(monkeypatch)
+    result = rebuild(Workspace(ws))
+    assert sizes == [added]
+    assert result.rows_used == 32 and result.rows_quarantined == 2
+    cached = _tree(ws)
+    assert cached == _cold(ws)
+    # and a rebuild with nothing new reads nothing
+    sizes.clear()
+    rebuild(Workspace(ws))
+    assert sizes == [] and _tree(ws) == cached
+
+
+def test_quarantined_lines_keep_their_ledger_line_numbers(ws: Path) -> None:
+    rebuild(Workspace(ws))
+    with open(_ledger(ws), "ab") as fh:
+        fh.write(b"oops\n" + _line(40))
+    result = rebuild(Workspace(ws))
+    assert [(q.line, q.reason[:10]) for q in result.quarantined][-1][0] == 33
+    assert [q.line for q in result.quarantined] == [31, 33]
+
+
+@pytest.mark.parametrize("change", ["edit_same_size", "truncate", "rewrite_new_file",
+                                    "prepend", "torn_then_completed"])
+def test_a_changed_prefix_means_a_full_reread(ws: Path, change: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    rebuild(Workspace(ws))
+    path = _ledger(ws)
+    data = path.read_bytes()
+    if change == "edit_same_size":
+        i = data.index(b'"model":"m"')
+        path.write_bytes(data[:i] + b'"model":"n"' + data[i + 11:])
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns))
+    elif change == "truncate":
+        with open(path, "r+b") as fh:
+            fh.truncate(len(data) // 2)
+    elif change == "rewrite_new_file":
+        path.unlink()
+        path.write_bytes(data + _line(50))
+    elif change == "prepend":
+        with open(path, "r+b") as fh:  # same inode, longer, different start
+            fh.write(_line(60) + data)
+    else:
+        with open(path, "ab") as fh:
+            fh.write(_line(70)[:25])  # a torn line: never cached
+        rebuild(Workspace(ws))
+        with open(path, "ab") as fh:
+            fh.write(_line(70)[25:])
+    sizes = _bytes_read(monkeypatch)
+    rebuild(Workspace(ws))
+    if change in ("edit_same_size", "truncate", "prepend"):
+        assert sizes == [path.stat().st_size], "the whole ledger is read again"
+    # (a file written anew may get the freed inode back: its prefix, checked by hash, is
+    # then rightly reused)
+    assert _tree(ws) == _cold(ws)
+
+
+@pytest.mark.parametrize("damage", ["meta_garbage", "rows_file_gone", "rows_file_resized",
+                                    "meta_empty"])
+def test_a_damaged_cache_is_ignored(ws: Path, damage: str,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    rebuild(Workspace(ws))
+    cache = ws / CACHE_DIR
+    meta = next(cache.glob("ledger-*.msgpack"))
+    rows = next(cache.glob("ledger-*.ndjson"))
+    if damage == "meta_garbage":
+        meta.write_bytes(b"\x93garbage")
+    elif damage == "meta_empty":
+        meta.write_bytes(b"")
+    elif damage == "rows_file_gone":
+        rows.unlink()
+    else:
+        with open(rows, "ab") as fh:
+            fh.write(b"{}\n")
+    sizes = _bytes_read(monkeypatch)
+    rebuild(Workspace(ws))
+    assert sizes == [_ledger(ws).stat().st_size]
+    assert _tree(ws) == _cold(ws)
+
+
+def test_many_appends_stay_identical_and_the_row_files_stay_few(ws: Path) -> None:
+    for i in range(ledger_cache.MAX_SEGMENTS + 5):
+        with open(_ledger(ws), "ab") as fh:
+            fh.write(_line(100 + i))
+        rebuild(Workspace(ws))
+    assert len(list((ws / CACHE_DIR).glob("ledger-*.ndjson"))) <= ledger_cache.MAX_SEGMENTS
+    assert _tree(ws) == _cold(ws)
+
+
+def test_split_ledgers_read_in_parallel_cache_the_same(
+        ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader, "UNIT_BYTES", 4000)  # several units, read by 2 workers
+    monkeypatch.setattr(reader, "PARALLEL_MIN_BYTES", 0)
+    rebuild(Workspace(ws), threads=2)
+    with open(_ledger(ws), "ab") as fh:
+        fh.write(b"".join(_line(200 + i) for i in range(20)))
+    rebuild(Workspace(ws), threads=2)
+    assert len(list((ws / CACHE_DIR).glob("ledger-*.ndjson"))) > 2
+    assert _tree(ws) == _cold(ws)
+
+
+def test_two_ledgers_and_a_read_only_cache_folder(ws: Path) -> None:
+    other = ws / "benchmarks" / "other" / LEDGER_NAME
+    other.parent.mkdir(parents=True)
+    other.write_bytes(b"".join(_line(300 + i) for i in range(5)))
+    rebuild(Workspace(ws))
+    with open(other, "ab") as fh:
+        fh.write(_line(400))
+    rebuild(Workspace(ws))
+    cached = _tree(ws)
+    assert cached == _cold(ws)
+    if os.geteuid() != 0:  # root writes anywhere: the check below would not hold
+        (ws / CACHE_DIR).chmod(0o500)
+        try:
+            rebuild(Workspace(ws))
+            assert _tree(ws) == cached
+        finally:
+            (ws / CACHE_DIR).chmod(0o700)
