@@ -5,8 +5,9 @@ Ledgers are append-only. For each ledger the cache keeps the validated byte rang
 start (segments: the reader's units that ended at a line end), each with its row file (the
 NDJSON that DuckDB loads), its counts, line digests, quarantined lines and original-project
 rows. A later rebuild uses them only when the ledger is the same file (device and inode), at
-least as long, and the sha256 of its first ``end`` bytes is the one recorded: any rewrite,
-truncation or edit of the prefix means a full reread. An unreadable cache, a missing or
+least as long, and the sha256 of each cached range is the one recorded (computed as the
+range was read; checked by reading the prefix once): any rewrite, truncation or edit of the
+prefix means a full reread. An unreadable cache, a missing or
 resized row file, or another jarri version is ignored. The cache never speaks for the data;
 a cached rebuild gives the same bytes as a cold one (tests/test_ledger_cache.py).
 
@@ -31,7 +32,7 @@ import msgspec
 from jarri import __version__
 from jarri.rebuild.import_cache import CACHE_DIR
 
-SCHEMA = 1
+SCHEMA = 2
 # An append per rebuild adds a segment; past this many the ledger is read again from the
 # start (into a few large segments), so the row files stay few.
 MAX_SEGMENTS = 32
@@ -43,6 +44,7 @@ class Segment(msgspec.Struct, array_like=True):
 
     start: int
     end: int
+    sha256: str                 # of the ledger's bytes [start, end)
     lines: int                  # lines in the range, blank ones included
     read: int                   # non-blank lines
     valid: int                  # rows in the row file
@@ -59,7 +61,6 @@ class _Meta(msgspec.Struct):
     jarri: str
     dev: int
     ino: int
-    prefix_sha256: str
     segments: list[Segment]
 
 
@@ -109,7 +110,7 @@ class LedgerCache:
                         return []
                 except OSError:
                     return []
-        if prefix_sha256(ledger, segs[-1].end) != meta.prefix_sha256:
+        if _hashes(ledger, segs) != [seg.sha256 for seg in segs]:
             return []  # the prefix changed: read everything again
         return segs
 
@@ -120,8 +121,7 @@ class LedgerCache:
         try:
             st = os.stat(ledger)
             if segments:
-                meta = _Meta(SCHEMA, __version__, st.st_dev, st.st_ino,
-                             prefix_sha256(ledger, segments[-1].end), segments)
+                meta = _Meta(SCHEMA, __version__, st.st_dev, st.st_ino, segments)
                 tmp = self.meta_path.with_name(self.meta_path.name + f".tmp{os.getpid()}")
                 tmp.write_bytes(msgspec.msgpack.encode(meta))
                 os.replace(tmp, self.meta_path)
@@ -135,17 +135,22 @@ class LedgerCache:
             return
 
 
-def prefix_sha256(path: Path, end: int) -> str:
-    h = hashlib.sha256()
+def _hashes(path: Path, segments: list[Segment]) -> list[str]:
+    """The sha256 of each segment's range of the file as it is now (one pass)."""
+    out = []
     with open(path, "rb") as fh:
-        left = end
-        while left > 0:
-            chunk = fh.read(min(HASH_BLOCK, left))
-            if not chunk:
-                return ""  # shorter than recorded
-            h.update(chunk)
-            left -= len(chunk)
-    return h.hexdigest()
+        for seg in segments:
+            h = hashlib.sha256()
+            fh.seek(seg.start)
+            left = seg.end - seg.start
+            while left > 0:
+                chunk = fh.read(min(HASH_BLOCK, left))
+                if not chunk:
+                    break  # shorter than recorded: the hash cannot match
+                h.update(chunk)
+                left -= len(chunk)
+            out.append(h.hexdigest())
+    return out
 
 
 def ends_a_line(path: str, end: int) -> bool:

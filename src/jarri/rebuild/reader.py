@@ -71,6 +71,7 @@ class UnitResult:
     quarantined: list[tuple[int, str]] = field(default_factory=list)   # (relative line, why)
     # (relative line, raw line, its parsed object): parsed once, here
     upstream_rows: list[tuple[int, bytes, dict[str, Any]]] = field(default_factory=list)
+    sha256: str = ""               # of the unit's bytes (the ledger cache checks it later)
 
 
 def display_name(path: Path, root: Path | None) -> str:
@@ -141,8 +142,10 @@ def _whole_block(block: bytes, lines: list[bytes]) -> list[Any] | None:
 def read_unit(unit: Unit, out_path: str) -> UnitResult:
     """Validate the lines of one byte range; valid ones are appended to ``out_path``."""
     res = UnitResult(unit.index)
+    whole = hashlib.sha256()
     with open(unit.path, "rb") as fh, open(out_path, "ab") as out:
         for block in _blocks(fh, unit.start, unit.end):
+            whole.update(block)
             lines = block.split(b"\n")
             terminated = lines[-1] == b""
             if terminated:
@@ -165,6 +168,7 @@ def read_unit(unit: Unit, out_path: str) -> UnitResult:
     # One sorted blob crosses the process boundary faster than a set, and the parent merges
     # sorted runs faster than it sorts everything.
     res.seen_sorted, res.seen = b"".join(sorted(res.seen)), set()
+    res.sha256 = whole.hexdigest()
     return res
 
 
@@ -285,7 +289,8 @@ def _to_segment(unit: Unit, res: UnitResult, rows_file: Path) -> Segment:
     size = rows_file.stat().st_size
     if size == 0:
         rows_file.unlink()
-    return Segment(unit.start, unit.end, res.lines, res.read, res.valid, res.seen_sorted,
+    return Segment(unit.start, unit.end, res.sha256, res.lines, res.read, res.valid,
+                   res.seen_sorted,
                    sorted(res.bad), res.quarantined,
                    [(ln, raw) for ln, raw, _ in res.upstream_rows],
                    rows_file.name if size else "", size)
