@@ -96,5 +96,27 @@ def test_special_files_are_never_read(tmp_path: Path) -> None:
     con.execute("CREATE TABLE answers (run_id VARCHAR, text VARCHAR, origin VARCHAR)")
     paths = [("f", str(tmp_path / "fifo.txt"), "o"), ("d", str(tmp_path / "dir.txt"), "o"),
              ("m", str(tmp_path / "missing.txt"), "o"), ("k", str(tmp_path / "ok.txt"), "o")]
-    assert _read_texts(SimpleNamespace(con=con), paths) == 1  # type: ignore[arg-type]
+    assert _read_texts(SimpleNamespace(con=con), paths) == (1, [])  # type: ignore[arg-type]
     assert con.execute("SELECT run_id, text FROM answers").fetchall() == [("k", "fine")]
+
+
+def test_a_symlink_in_place_of_an_answer_is_followed_only_inside_its_folder(
+        tmp_path: Path) -> None:
+    """load_answers opens the file itself without following a symlink; one found there is
+    resolved then: read when it stays inside the folder, refused when it leads out."""
+    folder = tmp_path / "exp"
+    (folder / "answers").mkdir(parents=True)
+    (folder / "answers" / "real.txt").write_text("inside")
+    (tmp_path / "secret.txt").write_text("outside")
+    (folder / "answers" / "in.txt").symlink_to(folder / "answers" / "real.txt")
+    (folder / "answers" / "out.txt").symlink_to(tmp_path / "secret.txt")
+    (folder / "answers" / "dangling.txt").symlink_to(folder / "nowhere.txt")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE answers (run_id VARCHAR, text VARCHAR, origin VARCHAR)")
+    base = str(folder)
+    paths = [(name, str(folder / "answers" / f"{name}.txt"), "o", base)
+             for name in ("real", "in", "out", "dangling")]
+    found, refused = _read_texts(SimpleNamespace(con=con), paths)  # type: ignore[arg-type]
+    assert (found, refused) == (2, ["out"])
+    assert dict(con.execute("SELECT run_id, text FROM answers").fetchall()) == {
+        "real": "inside", "in": "inside"}

@@ -26,10 +26,11 @@ import msgspec
 
 from jarri import __version__
 
-SCHEMA = 1
+SCHEMA = 2
 CACHE_DIR = ".jarri-cache"
 
-# (kind, payload): kind "r" = a record (the mirror, msgspec JSON), "q" = a refusal (reason)
+# (kind, payload): kind "k" = the row's line as the rebuild hands it to DuckDB (its ledger's
+# name and line number are in the key), "q" = a refusal (the reason)
 Entry = tuple[str, bytes]
 
 
@@ -58,7 +59,7 @@ class ImportCache:
         out: dict[bytes, Entry] = {}
         for key, value in data["entries"].items():
             if (isinstance(key, bytes) and isinstance(value, list) and len(value) == 2
-                    and value[0] in ("r", "q") and isinstance(value[1], bytes)):
+                    and value[0] in ("k", "q") and isinstance(value[1], bytes)):
                 out[key] = (value[0], value[1])
         return out
 
@@ -97,9 +98,10 @@ def file_identity(path: str | Path) -> tuple[int, ...] | None:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def row_key(context: bytes, raw: bytes, shared: bool, report: Any, answer: bool) -> bytes:
+def row_key(context: bytes, raw: bytes, shared: bool, report: Any, answer: bool,
+            source: str, line: int) -> bytes:
     h = hashlib.sha256(context)
     h.update(len(raw).to_bytes(8, "big"))
     h.update(raw)
-    h.update(msgspec.json.encode([shared, report, answer]))
+    h.update(msgspec.json.encode([shared, report, answer, source, line]))
     return h.digest()

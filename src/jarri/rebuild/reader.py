@@ -381,18 +381,17 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
             name = display_name(Path(path_s), root)
             raws = {ln: raw for ln, raw, _ in rows}
             icache = ImportCache.for_ledger(root, Path(path_s))
-            for row in upstream.import_rows(Path(path_s), rows, icache):
-                h = hashlib.sha256(raws[row.line])
-                rec = row.mirror
-                if rec is None:
-                    bad.add(h.digest())
+            for row in upstream.import_rows(Path(path_s), rows, icache, name):
+                if row.kept_line is None:
+                    bad.add(hashlib.sha256(raws[row.line]).digest())
                     stats.quarantined.append(Quarantined(name, row.line,
                                                          row.reason or NOT_MIRRORED))
                     continue
-                imported.append(kept(rec, name, row.line, h.hexdigest()))
+                imported.append(row.kept_line)
                 stats.rows_valid += 1
                 stats.imported += 1
-        out_fh.write(fast_record.ENCODER.encode_lines(imported))
+        if imported:
+            out_fh.write(b"\n".join(imported) + b"\n")
     if extra.stat().st_size > 0:
         stats.row_files.append(extra)
         stats.line_bases.append(0)  # imported rows carry their ledger line numbers

@@ -94,6 +94,7 @@ class ImportedRow:
     mirror: Any | None
     reason: str | None
     fields: dict[str, Any] | None = None  # the record's fields, before validation
+    kept_line: bytes | None = None  # the line DuckDB reads (rebuild/fast_record.py kept)
 
     @property
     def record(self) -> RunRecord | None:
@@ -182,10 +183,13 @@ def _num(v: Any) -> float | None:
 
 
 def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]],
-                cache: ImportCache | None = None) -> list[ImportedRow]:
+                cache: ImportCache | None = None, source: str | None = None
+                ) -> list[ImportedRow]:
     """Map the original's rows of one ledger file (line number, raw line, parsed object).
-    With a cache (rebuild/import_cache.py), rows whose inputs are unchanged are not
-    imported again."""
+    With ``source`` (the ledger's name in the rebuild) each imported row also comes as the
+    line the rebuild hands DuckDB (``kept_line``); with a cache as well
+    (rebuild/import_cache.py), rows whose inputs are unchanged are not imported again: their
+    line comes from the cache as it was written."""
     folder = ledger.parent
     manifest = _manifest(folder)
     names = {t.get("task_id"): t.get("task_name") for t in manifest.get("tasks", [])
@@ -195,26 +199,32 @@ def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]],
     answers = _answer_names(folder)
     keys: dict[int, bytes] = {}
     cached: dict[int, Entry] = {}
-    if cache is not None:
+    if cache is not None and source is not None:
         context = _context(folder)
         reports_dir = os.path.join(folder, "reports")
         for line, raw, obj in rows:
             name = report_names[line]
             keys[line] = row_key(context, raw, shared[name] > 1,
                                  file_identity(os.path.join(reports_dir, name)),
-                                 f"{report_stem(obj)}.txt" in answers)
+                                 f"{report_stem(obj)}.txt" in answers, source, line)
             if (hit := cache.get(keys[line])) is not None:
                 cached[line] = hit
     reports = _read_reports(folder, {report_names[line] for line, _, _ in rows
                                      if line not in cached})
-    out = [_import_one(line, raw, obj, folder, manifest, names, shared, reports, answers)
-           if line not in cached else _from_cache(line, cached[line])
-           for line, raw, obj in rows]
-    if cache is not None:
-        for row in out:
-            if row.line not in cached:
-                cache.put(keys[row.line], _to_cache(row))
-        cache.save()
+    out = []
+    for line, raw, obj in rows:
+        if line in cached:
+            out.append(_from_cache(line, cached[line]))
+            continue
+        row = _import_one(line, raw, obj, folder, manifest, names, shared, reports, answers)
+        if source is not None and row.mirror is not None:
+            row.kept_line = fast_record.ENCODER.encode(fast_record.kept(
+                row.mirror, source, line, hashlib.sha256(raw).hexdigest()))
+        if keys:
+            cache.put(keys[line], _to_cache(row))  # type: ignore[union-attr]
+        out.append(row)
+    if keys:
+        cache.save()  # type: ignore[union-attr]
     return out
 
 
@@ -230,16 +240,20 @@ def _context(folder: Path) -> bytes:
 
 
 def _to_cache(row: ImportedRow) -> Entry:
-    if row.mirror is not None:
-        return "r", fast_record.ENCODER.encode(row.mirror)
-    return "q", (row.reason or "").encode("utf-8", "surrogatepass")
+    if row.kept_line is not None:
+        return "k", row.kept_line
+    return "q", (row.reason or NOT_HELD).encode("utf-8", "surrogatepass")
 
 
 def _from_cache(line: int, entry: Entry) -> ImportedRow:
     kind, payload = entry
-    if kind == "r":
-        return ImportedRow(line, fast_record.DECODER.decode(payload), None)
+    if kind == "k":
+        return ImportedRow(line, None, None, kept_line=payload)
     return ImportedRow(line, None, payload.decode("utf-8", "surrogatepass"))
+
+
+NOT_HELD = ("the record is valid but the rebuild's reader cannot hold it (a bug in jarri: "
+            "please report it)")
 
 
 def _import_one(line: int, raw: bytes, obj: dict[str, Any], folder: Path,
