@@ -120,3 +120,23 @@ def test_a_symlink_in_place_of_an_answer_is_followed_only_inside_its_folder(
     assert (found, refused) == (2, ["out"])
     assert dict(con.execute("SELECT run_id, text FROM answers").fetchall()) == {
         "real": "inside", "in": "inside"}
+
+
+def test_long_answers_are_cut_one_character_past_the_page(tmp_path: Path) -> None:
+    """Only what a run page shows (and whether there is more) goes into DuckDB: a long
+    answer costs no more memory than a short one."""
+    from jarri.surfaces.runs_pages import ANSWER_CHARS
+    texts = {"exact": "a" * ANSWER_CHARS, "over": "é" * (ANSWER_CHARS + 1),
+             "long": "👍" * (3 * ANSWER_CHARS), "crlf": "x\r\n" * ANSWER_CHARS}
+    for name, text in texts.items():
+        (tmp_path / f"{name}.txt").write_bytes(text.encode())
+    con = duckdb.connect()
+    con.execute("CREATE TABLE answers (run_id VARCHAR, text VARCHAR, origin VARCHAR)")
+    _read_texts(SimpleNamespace(con=con),  # type: ignore[arg-type]
+                [(n, str(tmp_path / f"{n}.txt"), "o") for n in texts])
+    got = {r: (t, more) for r, t, more in con.execute(
+        f"SELECT run_id, left(text, {ANSWER_CHARS}), length(text) > {ANSWER_CHARS} "
+        "FROM answers").fetchall()}
+    for name, text in texts.items():
+        full = text.replace("\r\n", "\n")
+        assert got[name] == (full[:ANSWER_CHARS], len(full) > ANSWER_CHARS), name

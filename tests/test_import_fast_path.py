@@ -22,13 +22,13 @@ HOSTILE: list[Any] = ["x", "", 5, -1, 0, 1.5, -0.0, 2**63, 1e308, float("nan"), 
                       "2026-04-23T22:56:15", "80", 8192.0, "full_gpu", "percent"]
 
 
-def _rows(folder: Path) -> list[tuple[int, bytes, dict[str, Any]]]:
+def _rows(folder: Path) -> list[upstream.OriginalRow]:
     lines = [x for x in (folder / "llm_benchmark_runs.jsonl").read_bytes().splitlines()
              if x.strip()]
-    return [(i + 1, raw, json.loads(raw)) for i, raw in enumerate(lines)]
+    return [upstream.OriginalRow(i + 1, raw, 0, json.loads(raw)) for i, raw in enumerate(lines)]
 
 
-def _both(folder: Path, rows: list[tuple[int, bytes, dict[str, Any]]],
+def _both(folder: Path, rows: list[upstream.OriginalRow],
           monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[Any]]:
     def outcome(r: upstream.ImportedRow) -> Any:
         return fast_record.ENCODER.encode(r.mirror) if r.mirror is not None else r.reason
@@ -54,7 +54,7 @@ def test_hostile_fields_give_the_same_outcome_both_ways(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / SOURCE.name
     shutil.copytree(SOURCE, folder)
-    base = _rows(folder)[0][2]
+    base = _rows(folder)[0].obj
     rng = random.Random(7)
     rows = []
     n = 0
@@ -62,13 +62,13 @@ def test_hostile_fields_give_the_same_outcome_both_ways(tmp_path: Path,
         for value in HOSTILE:
             obj = {**base, key: value}
             n += 1
-            rows.append((n, json.dumps(obj).encode(), obj))
+            rows.append(upstream.OriginalRow(n, json.dumps(obj).encode(), 0, obj))
     for _ in range(200):  # several fields at once
         obj = dict(base)
         for key in rng.sample(sorted(base), 4):
             obj[key] = rng.choice(HOSTILE)
         n += 1
-        rows.append((n, json.dumps(obj).encode(), obj))
+        rows.append(upstream.OriginalRow(n, json.dumps(obj).encode(), 0, obj))
     taken = []
     original = fast_record.from_fields
 
@@ -82,6 +82,6 @@ def test_hostile_fields_give_the_same_outcome_both_ways(tmp_path: Path,
     assert len(fast) == len(rows)
     # the comparison means something: most rows took the fast way, some did not
     assert sum(taken) > len(rows) / 2 and not all(taken)
-    mismatches = [(rows[i][2], f, s) for i, (f, s) in enumerate(zip(fast, slow, strict=True))
+    mismatches = [(rows[i].obj, f, s) for i, (f, s) in enumerate(zip(fast, slow, strict=True))
                   if f != s]
     assert not mismatches, mismatches[:3]

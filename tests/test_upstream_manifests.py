@@ -188,7 +188,7 @@ def write_original_ledger(folder: Path, rows: list[dict[str, Any]]) -> Path:
 
 def imported(ledger: Path) -> list[upstream.ImportedRow]:
     lines = [x for x in ledger.read_bytes().splitlines() if x.strip()]
-    return upstream.import_rows(ledger, [(i + 1, raw, json.loads(raw))
+    return upstream.import_rows(ledger, [upstream.OriginalRow(i + 1, raw, 0, json.loads(raw))
                                          for i, raw in enumerate(lines)])
 
 

@@ -32,7 +32,7 @@ import msgspec
 from jarri import __version__
 from jarri.rebuild.import_cache import CACHE_DIR
 
-SCHEMA = 2
+SCHEMA = 3
 # An append per rebuild adds a segment; past this many the ledger is read again from the
 # start (into a few large segments), so the row files stay few.
 MAX_SEGMENTS = 32
@@ -51,7 +51,9 @@ class Segment(msgspec.Struct, array_like=True):
     seen_sorted: bytes          # sorted distinct sha256 digests of its lines, joined
     bad: list[bytes]            # digests of its quarantined lines
     quarantined: list[tuple[int, str]]          # (line within the range, reason)
-    upstream_rows: list[tuple[int, bytes]]      # (line within the range, raw line)
+    # the original project's rows: (line within the range, byte offset in the ledger, length,
+    # report file name, answer file stem), the line itself read back from the ledger
+    upstream_rows: list[tuple[int, int, int, str, str]]
     rows_file: str              # name in the cache folder, "" when it has no rows
     rows_bytes: int
 

@@ -69,8 +69,8 @@ class UnitResult:
     seen_sorted: bytes = b""       # ``seen`` sorted and joined, as handed back to the parent
     bad: set[bytes] = field(default_factory=set)
     quarantined: list[tuple[int, str]] = field(default_factory=list)   # (relative line, why)
-    # (relative line, raw line, its parsed object): parsed once, here
-    upstream_rows: list[tuple[int, bytes, dict[str, Any]]] = field(default_factory=list)
+    # the original project's rows (line numbers relative to the unit), for the importer
+    upstream_rows: list[upstream.OriginalRow] = field(default_factory=list)
     sha256: str = ""               # of the unit's bytes (the ledger cache checks it later)
 
 
@@ -143,9 +143,11 @@ def read_unit(unit: Unit, out_path: str) -> UnitResult:
     """Validate the lines of one byte range; valid ones are appended to ``out_path``."""
     res = UnitResult(unit.index)
     whole = hashlib.sha256()
+    offset = unit.start
     with open(unit.path, "rb") as fh, open(out_path, "ab") as out:
         for block in _blocks(fh, unit.start, unit.end):
             whole.update(block)
+            block_offset, offset = offset, offset + len(block)
             lines = block.split(b"\n")
             terminated = lines[-1] == b""
             if terminated:
@@ -161,7 +163,7 @@ def read_unit(unit: Unit, out_path: str) -> UnitResult:
                     rows.append(kept(rec, unit.name, n, digest.hexdigest()))
                 res.read += len(recs)
             else:
-                rows = _line_by_line(unit, res, lines, terminated)
+                rows = _line_by_line(unit, res, lines, terminated, block_offset)
             res.lines += len(lines)
             res.valid += len(rows)
             out.write(fast_record.ENCODER.encode_lines(rows))
@@ -173,13 +175,15 @@ def read_unit(unit: Unit, out_path: str) -> UnitResult:
 
 
 def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
-                  terminated: bool) -> list[Any]:
+                  terminated: bool, offset: int) -> list[Any]:
     """The lines of a block one at a time: blank lines, oversized lines, lines the mirror
-    refuses (pydantic decides), the original project's rows (kept for the importer)."""
+    refuses (pydantic decides), the original project's rows (kept for the importer, with
+    where they lie in the ledger: ``offset`` is the block's)."""
     rows = []
     n = res.lines
     for raw in lines:
         n += 1
+        at, offset = offset, offset + len(raw) + 1
         if raw.endswith(b"\r"):
             raw = raw.rstrip(b"\r")
         if not raw or raw.isspace():
@@ -200,7 +204,7 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
             # object decides): kept for the importer, parsed once.
             obj = _json_object(raw)
             if obj is not None and upstream.looks_upstream(obj):
-                res.upstream_rows.append((n, raw, obj))
+                res.upstream_rows.append(upstream.OriginalRow(n, raw, at, obj))
                 continue
         rec = fast_record.check_line(raw)
         if rec is None:
@@ -211,7 +215,7 @@ def _line_by_line(unit: Unit, res: UnitResult, lines: list[bytes],
         reason = rec
         obj = obj if obj is not None else _json_object(raw)
         if obj is not None and upstream.looks_upstream(obj):
-            res.upstream_rows.append((n, raw, obj))
+            res.upstream_rows.append(upstream.OriginalRow(n, raw, at, obj))
             continue
         if not terminated and n == res.lines + len(lines):
             reason = f"torn final line (a write was interrupted): {reason}"
@@ -275,14 +279,22 @@ class _Part:
     seen_sorted: bytes
     bad: Iterable[bytes]
     quarantined: list[tuple[int, str]]
-    upstream_rows: list[tuple[int, bytes, dict[str, Any]]]
+    upstream_rows: list[upstream.OriginalRow]
     rows_file: Path | None
 
 
-def _segment_part(seg: Segment, folder: Path) -> _Part:
+def _segment_part(seg: Segment, folder: Path, ledger: Path) -> _Part:
+    rows = []
+    if seg.upstream_rows:
+        # the lines themselves are read back from the ledger (its bytes were just checked)
+        with open(ledger, "rb") as fh:
+            fh.seek(seg.start)
+            data = fh.read(seg.end - seg.start)
+        for line, at, size, report_name, stem in seg.upstream_rows:
+            raw = data[at - seg.start:at - seg.start + size]
+            rows.append(upstream.OriginalRow(line, raw, at, names=(report_name, stem)))
     return _Part(seg.lines, seg.read, seg.valid, seg.seen_sorted, seg.bad, seg.quarantined,
-                 [(ln, raw, upstream.parse_json(raw)) for ln, raw in seg.upstream_rows],
-                 folder / seg.rows_file if seg.rows_file else None)
+                 rows, folder / seg.rows_file if seg.rows_file else None)
 
 
 def _to_segment(unit: Unit, res: UnitResult, rows_file: Path) -> Segment:
@@ -292,7 +304,8 @@ def _to_segment(unit: Unit, res: UnitResult, rows_file: Path) -> Segment:
     return Segment(unit.start, unit.end, res.sha256, res.lines, res.read, res.valid,
                    res.seen_sorted,
                    sorted(res.bad), res.quarantined,
-                   [(ln, raw) for ln, raw, _ in res.upstream_rows],
+                   [(r.line, r.offset, len(r.raw), r.report_name, r.stem)
+                    for r in res.upstream_rows],
                    rows_file.name if size else "", size)
 
 
@@ -341,7 +354,8 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
 
     parts: dict[str, list[_Part]] = {str(p): [] for p in files}
     for key, cache in caches.items():
-        parts[key].extend(_segment_part(seg, cache.folder) for seg in cache.segments)
+        parts[key].extend(_segment_part(seg, cache.folder, Path(key))
+                          for seg in cache.segments)
     new_segments: dict[str, list[Segment]] = {k: list(c.segments) for k, c in caches.items()}
     for unit, res, out in zip(units, results, outs, strict=True):
         if out.parent != work_dir:
@@ -355,7 +369,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
 
     digests: list[bytes] = []
     bad: set[bytes] = set()
-    upstream_by_file: dict[str, list[tuple[int, bytes, dict[str, Any]]]] = {}
+    upstream_by_file: dict[str, list[upstream.OriginalRow]] = {}
     for path in files:
         key, name, base = str(path), display_name(path, root), 0
         for part in parts[key]:
@@ -367,7 +381,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
             stats.quarantined.extend(Quarantined(name, base + ln, why)
                                      for ln, why in part.quarantined)
             upstream_by_file.setdefault(key, []).extend(
-                (base + ln, raw, obj) for ln, raw, obj in part.upstream_rows)
+                r.moved(base) for r in part.upstream_rows)
             if part.rows_file is not None:
                 stats.row_files.append(part.rows_file)
                 stats.line_bases.append(base)
@@ -379,7 +393,7 @@ def read_ledgers(paths: Iterable[Path], work_dir: Path, root: Path | None = None
             if not rows:
                 continue
             name = display_name(Path(path_s), root)
-            raws = {ln: raw for ln, raw, _ in rows}
+            raws = {r.line: r.raw for r in rows}
             icache = ImportCache.for_ledger(root, Path(path_s))
             for row in upstream.import_rows(Path(path_s), rows, icache, name):
                 if row.kept_line is None:

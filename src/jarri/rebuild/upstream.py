@@ -85,6 +85,37 @@ def map_failure(stage: Any, ftype: Any) -> tuple[str | None, str | None]:
     return stage, mapped
 
 
+class OriginalRow:
+    """One of the original's ledger rows as the reader hands it over: its line number, raw
+    line and byte offset in the ledger, the names of its report and answer files (what its
+    cache key needs), and the parsed object, decoded only when the row is imported."""
+
+    __slots__ = ("line", "raw", "offset", "_obj", "report_name", "stem")
+
+    def __init__(self, line: int, raw: bytes, offset: int, obj: dict[str, Any] | None = None,
+                 names: tuple[str, str] | None = None) -> None:
+        self.line, self.raw, self.offset, self._obj = line, raw, offset, obj
+        if names is None:
+            names = (_report_name(self.obj), report_stem(self.obj))
+        self.report_name, self.stem = names
+
+    @property
+    def obj(self) -> dict[str, Any]:
+        if self._obj is None:
+            # the reader saw these very bytes parse to an object of the original's shape
+            self._obj = parse_json(self.raw)
+        return self._obj
+
+    def moved(self, lines: int) -> OriginalRow:
+        """The same row, its line number counted ``lines`` further."""
+        return OriginalRow(self.line + lines, self.raw, self.offset, self._obj,
+                           (self.report_name, self.stem))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # to cross from a worker process
+        return (OriginalRow, (self.line, self.raw, self.offset, self._obj,
+                              (self.report_name, self.stem)))
+
+
 @dataclass
 class ImportedRow:
     """One original row: its record as the rebuild keeps it (``mirror``, the fast strict form
@@ -182,10 +213,10 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
-def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]],
+def import_rows(ledger: Path, rows: list[OriginalRow],
                 cache: ImportCache | None = None, source: str | None = None
                 ) -> list[ImportedRow]:
-    """Map the original's rows of one ledger file (line number, raw line, parsed object).
+    """Map the original's rows of one ledger file.
     With ``source`` (the ledger's name in the rebuild) each imported row also comes as the
     line the rebuild hands DuckDB (``kept_line``); with a cache as well
     (rebuild/import_cache.py), rows whose inputs are unchanged are not imported again: their
@@ -194,29 +225,27 @@ def import_rows(ledger: Path, rows: list[tuple[int, bytes, dict[str, Any]]],
     manifest = _manifest(folder)
     names = {t.get("task_id"): t.get("task_name") for t in manifest.get("tasks", [])
              if isinstance(t.get("task_id"), str) and isinstance(t.get("task_name"), str)}
-    report_names = {line: _report_name(obj) for line, _, obj in rows}
-    shared = Counter(report_names.values())
+    shared = Counter(r.report_name for r in rows)
     answers = _answer_names(folder)
     keys: dict[int, bytes] = {}
     cached: dict[int, Entry] = {}
     if cache is not None and source is not None:
         context = _context(folder)
         reports_dir = os.path.join(folder, "reports")
-        for line, raw, obj in rows:
-            name = report_names[line]
-            keys[line] = row_key(context, raw, shared[name] > 1,
-                                 file_identity(os.path.join(reports_dir, name)),
-                                 f"{report_stem(obj)}.txt" in answers, source, line)
-            if (hit := cache.get(keys[line])) is not None:
-                cached[line] = hit
-    reports = _read_reports(folder, {report_names[line] for line, _, _ in rows
-                                     if line not in cached})
+        for r in rows:
+            keys[r.line] = row_key(context, r.raw, shared[r.report_name] > 1,
+                                   file_identity(os.path.join(reports_dir, r.report_name)),
+                                   f"{r.stem}.txt" in answers, source, r.line)
+            if (hit := cache.get(keys[r.line])) is not None:
+                cached[r.line] = hit
+    reports = _read_reports(folder, {r.report_name for r in rows if r.line not in cached})
     out = []
-    for line, raw, obj in rows:
+    for r in rows:
+        line, raw = r.line, r.raw
         if line in cached:
             out.append(_from_cache(line, cached[line]))
             continue
-        row = _import_one(line, raw, obj, folder, manifest, names, shared, reports, answers)
+        row = _import_one(line, raw, r.obj, folder, manifest, names, shared, reports, answers)
         if source is not None and row.mirror is not None:
             row.kept_line = fast_record.ENCODER.encode(fast_record.kept(
                 row.mirror, source, line, hashlib.sha256(raw).hexdigest()))

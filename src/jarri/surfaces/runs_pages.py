@@ -14,9 +14,12 @@ import json
 import os
 import re
 import stat
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from jarri.analysis.database import Analysis
 
@@ -27,6 +30,7 @@ REFUSED = ("not read: the record names an answer file outside its own folder (a 
            "a path that leaves it); only the ledger's content store, or an imported row's file "
            "inside its experiment folder, is read")
 _SHA = re.compile(r"[0-9a-f]{64}")
+_ENCODER = msgspec.json.Encoder()
 
 
 def _store_listing(ledger_dir: str) -> set[str]:
@@ -125,13 +129,14 @@ def _text(path: str, base: str | None = None) -> str | None | object:
 
 def _read_texts(db: Analysis, paths: Sequence[tuple[str, ...]]) -> tuple[int, list[str]]:
     """Insert (run_id, text, origin) for each readable UTF-8 regular file of ``paths``
-    (run_id, path, origin[, the folder a symlink in its place must resolve into]); returns
-    how many, and the runs whose file was a symlink leading out. One plain read after
+    (run_id, path, origin[, the folder a symlink in its place must resolve into]), the text
+    cut one character past what a run page shows; returns how many, and the runs whose file
+    was a symlink leading out. One plain read after
     another: with the files in the page cache that is faster than threads (the interpreter
     lock) or DuckDB's read_blob (measured on 10,000 answers: 0.1 s, 0.46 s and 0.31 s). A
     file named by several runs is read once."""
     texts: dict[str, str | None | object] = {}
-    cols: tuple[list[str], list[str], list[str]] = ([], [], [])
+    rows: list[dict[str, str]] = []
     refused: list[str] = []
     for run_id, path, origin, *base in paths:
         if path not in texts:
@@ -140,13 +145,22 @@ def _read_texts(db: Analysis, paths: Sequence[tuple[str, ...]]) -> tuple[int, li
         if text is _REFUSED:
             refused.append(run_id)
         elif isinstance(text, str):
-            cols[0].append(run_id)
-            cols[1].append(text)
-            cols[2].append(origin)
-    if cols[0]:
-        db.con.execute("INSERT INTO answers SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
-                       "unnest(?::VARCHAR[])", list(cols))
-    return len(cols[0]), refused
+            # A page shows the first ANSWER_CHARS characters and whether there are more:
+            # one character beyond them says so (DuckDB counts code points, as Python).
+            rows.append({"run_id": run_id, "text": text[:ANSWER_CHARS + 1], "origin": origin})
+    if rows:
+        # Handed over as one NDJSON file: DuckDB parses it in parallel, twice as fast as
+        # binding Python lists (measured on 100,000 answers: 0.38 s against 0.69 s).
+        with tempfile.TemporaryDirectory(prefix="jarri-answers-") as tmp:
+            part = os.path.join(tmp, "answers.ndjson")
+            with open(part, "wb") as fh:
+                fh.write(_ENCODER.encode_lines(rows))
+            db.con.execute(
+                "INSERT INTO answers SELECT run_id, text, origin FROM read_json(?, "
+                "format = 'newline_delimited', columns = {'run_id': 'VARCHAR', "
+                "'text': 'VARCHAR', 'origin': 'VARCHAR'})",
+                [part])
+    return len(rows), refused
 
 
 def _inside(real_dir: str, rel: str, sub: str, links: dict[str, bool] | None = None, *,
