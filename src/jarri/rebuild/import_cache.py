@@ -20,7 +20,7 @@ import contextlib
 import hashlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -31,7 +31,14 @@ CACHE_DIR = ".jarri-cache"
 
 # (kind, payload): kind "k" = the row's line as the rebuild hands it to DuckDB (its ledger's
 # name and line number are in the key), "q" = a refusal (the reason)
-Entry = tuple[str, bytes]
+Entry = tuple[Literal["k", "q"], bytes]
+
+
+class _File(msgspec.Struct):
+    """The cache file; decoding checks every entry's shape (in C, not row by row here)."""
+    schema: int
+    jarri: str
+    entries: dict[bytes, Entry]
 
 
 class ImportCache:
@@ -49,19 +56,13 @@ class ImportCache:
 
     def _load(self) -> dict[bytes, Entry]:
         try:
-            data = msgspec.msgpack.decode(self.path.read_bytes())
-        except (OSError, msgspec.DecodeError, ValueError, RecursionError):
+            data = msgspec.msgpack.decode(self.path.read_bytes(), type=_File)
+        except (OSError, msgspec.DecodeError, msgspec.ValidationError, ValueError,
+                RecursionError):
             return {}
-        ok = (isinstance(data, dict) and data.get("schema") == SCHEMA
-              and data.get("jarri") == __version__ and isinstance(data.get("entries"), dict))
-        if not ok:
+        if data.schema != SCHEMA or data.jarri != __version__:
             return {}
-        out: dict[bytes, Entry] = {}
-        for key, value in data["entries"].items():
-            if (isinstance(key, bytes) and isinstance(value, list) and len(value) == 2
-                    and value[0] in ("k", "q") and isinstance(value[1], bytes)):
-                out[key] = (value[0], value[1])
-        return out
+        return data.entries
 
     def get(self, key: bytes) -> Entry | None:
         entry = self._old.get(key)
@@ -77,8 +78,7 @@ class ImportCache:
         simply not kept."""
         if self._new == self._old:
             return
-        blob = msgspec.msgpack.encode({"schema": SCHEMA, "jarri": __version__,
-                                       "entries": {k: list(v) for k, v in self._new.items()}})
+        blob = msgspec.msgpack.encode(_File(SCHEMA, __version__, self._new))
         tmp = self.path.with_name(self.path.name + f".tmp{os.getpid()}")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

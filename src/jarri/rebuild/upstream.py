@@ -249,6 +249,9 @@ def import_rows(ledger: Path, rows: list[OriginalRow],
         if source is not None and row.mirror is not None:
             row.kept_line = fast_record.ENCODER.encode(fast_record.kept(
                 row.mirror, source, line, hashlib.sha256(raw).hexdigest()))
+            # the rebuild needs only the line: 100,000 rows' field dictionaries held until
+            # the end would cost a gigabyte
+            row.mirror = row.fields = None
         if keys:
             cache.put(keys[line], _to_cache(row))  # type: ignore[union-attr]
         out.append(row)
