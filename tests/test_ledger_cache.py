@@ -195,3 +195,24 @@ def test_two_ledgers_and_a_read_only_cache_folder(ws: Path) -> None:
             assert _tree(ws) == cached
         finally:
             (ws / CACHE_DIR).chmod(0o700)
+
+
+def test_concurrent_rebuilds_of_one_workspace_take_turns(ws: Path) -> None:
+    """Rebuilds started together (a cron job and a user, say) never remove a row file
+    another is loading: all succeed and the surfaces are those of a cold rebuild."""
+    import subprocess
+    import sys
+
+    rebuild(Workspace(ws))
+    procs = []
+    for i in range(3):
+        with open(_ledger(ws), "ab") as fh:
+            fh.write(_line(500 + i))
+        procs.append(subprocess.Popen([sys.executable, "-m", "jarri", "rebuild", "-q", "-w",
+                                       str(ws)], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE))
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()[-2000:]
+    rebuild(Workspace(ws))
+    assert _tree(ws) == _cold(ws)
