@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from jarri.analysis.intervals import row_intervals
+from jarri.analysis.memo import Memo
 from jarri.analysis.metrics import CLASSES, QUANTITIES, evaluate, sum_columns
 
 STEMS = [stem for stem, _, _ in sum_columns()]
@@ -138,9 +139,11 @@ def _row_from_totals(tot: np.ndarray, present: list[str], compared: int,
 
 def aggregate(cells: Cells, idx: Sequence[int] | np.ndarray,
               compared: Sequence[str] | None = None, *,
-              interval_key: str | None = None) -> Aggregate:
+              interval_key: str | None = None, memo: Memo | None = None) -> Aggregate:
     """One row over the cells ``idx``. ``compared``: the task set the row is compared on
-    (default: the tasks of its cells). ``interval_key`` seeds the bootstrap (None: none)."""
+    (default: the tasks of its cells). ``interval_key`` seeds the bootstrap (None: none).
+    With ``memo`` (analysis/memo.py), a row whose per-task sums were seen by the last
+    rebuild is not computed again."""
     idx = np.asarray(idx, dtype=np.int64)
     tot = np.zeros((len(cells.tasks), WIDTH), dtype=np.int64)
     np.add.at(tot, cells.task_code[idx], cells.sums[idx])
@@ -152,8 +155,13 @@ def aggregate(cells: Cells, idx: Sequence[int] | np.ndarray,
         code = {t: i for i, t in enumerate(cells.tasks)}
         wanted = [code[t] for t in sorted(compared) if t in code and has[code[t]]]
         n_compared = len(compared)
-    return _row_from_totals(tot[wanted], [cells.tasks[i] for i in wanted], n_compared,
-                            interval_key)
+    sub, present = tot[wanted], [cells.tasks[i] for i in wanted]
+    if memo is None:
+        return _row_from_totals(sub, present, n_compared, interval_key)
+    return memo.get(["row", np.ascontiguousarray(sub).tobytes(), list(sub.shape), present,
+                     n_compared, interval_key],
+                    lambda: _row_from_totals(sub, present, n_compared, interval_key),
+                    lambda a: [a.row, a.means], lambda v: Aggregate(row=v[0], means=v[1]))
 
 
 def per_cell(cells: Cells) -> list[dict[str, Any]]:

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from jarri.analysis.database import Analysis
+from jarri.analysis.memo import Memo
 from jarri.analysis.metrics import definitions, formulas
 from jarri.evaluate.taxonomy import HARD_STAGES, STAGES
 from jarri.ledger.reader import Quarantined
 from jarri.paths import Workspace
 from jarri.rebuild import ledger_cache
 from jarri.rebuild.columns import ENERGY_POLICY
+from jarri.rebuild.import_cache import CACHE_DIR
 from jarri.rebuild.reader import ReadStats, read_ledgers
 from jarri.surfaces import comparisons, failures, registry, runs_pages
 from jarri.surfaces.writer import SurfaceWriter
@@ -150,7 +152,9 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
     w = SurfaceWriter(ws.ui_data)
     try:
         progress("computing surfaces", 0, 1)
-        _core(db, w, envelope, suite_dirs, ledger_dirs)
+        memo = Memo(ws.root / CACHE_DIR / "comparisons.msgpack")
+        _core(db, w, envelope, suite_dirs, ledger_dirs, memo)
+        memo.save()
         _failures(db, w, envelope)
         _registries_and_verification(db, w, envelope, stats, source)
         progress("computing surfaces", 1, 1)
@@ -181,8 +185,8 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
 
 
 def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path],
-          ledger_dirs: list[Path]) -> comparisons.Comparisons:
-    cmp = comparisons.build(db.query("cells"))
+          ledger_dirs: list[Path], memo: Memo | None = None) -> comparisons.Comparisons:
+    cmp = comparisons.build(db.query("cells"), memo)
     w.write("duckdb_model_rankings.json",
             envelope("model_rankings", cmp.models, common_tasks=len(cmp.compared)
                      if cmp.common else 0, compared_tasks=cmp.compared),

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from jarri.analysis.balanced import STEMS, Aggregate, Cells, aggregate, per_cell
-from jarri.analysis.intervals import paired
+from jarri.analysis.intervals import PAIRED, paired
+from jarri.analysis.memo import Memo
 from jarri.surfaces import pareto
 from jarri.surfaces.relative import add_vs_best
 
@@ -91,7 +92,21 @@ def _common(cells: Sequence[Cell]) -> list[str]:
     return sorted(set.intersection(*graded.values()))
 
 
-def build(rows: list[Cell]) -> Comparisons:
+def _paired(a: Aggregate, b: Aggregate, shared: list[str], key: str,
+            memo: Memo | None) -> list[dict[str, Any]]:
+    def compute() -> list[dict[str, Any]]:
+        return paired(a.means, b.means, shared, key, a.row, b.row)
+
+    if memo is None:
+        return compute()
+    points = [[a.row.get(m), b.row.get(m)] for m in PAIRED]
+    return memo.get(["pair", [a.means[t] for t in shared], [b.means[t] for t in shared],
+                     shared, key, points], compute, lambda v: v, lambda v: v)
+
+
+def build(rows: list[Cell], memo: Memo | None = None) -> Comparisons:
+    """Every comparison of the rebuild from its cells; ``memo`` (analysis/memo.py) spares
+    recomputing rows and pairs whose inputs the last rebuild saw."""
     cells = Cells.from_rows(rows)
     info = cells.info
     for c, r in zip(info, rows, strict=True):
@@ -103,7 +118,7 @@ def build(rows: list[Cell]) -> Comparisons:
     models, model_means = [], {}
     for (model,), ix in sorted(_groups(info, lambda c: (c["model"],)).items()):
         cs = [info[i] for i in ix]
-        agg = aggregate(cells, ix, compared, interval_key=f"model|{model}")
+        agg = aggregate(cells, ix, compared, interval_key=f"model|{model}", memo=memo)
         tasks_run = len({c["task_key"] for c in cs})
         models.append({"model": model, **agg.row, "tasks_run": tasks_run,
                        "tasks_total": len(all_tasks),
@@ -119,7 +134,8 @@ def build(rows: list[Cell]) -> Comparisons:
     configs = _groups(info, lambda c: (c["model"], c["gpu_key"], c["power_applied_w"]))
     model_tdp = []
     for (model, gpu, watts), ix in sorted(configs.items(), key=lambda kv: _sort_key(kv[0])):
-        agg = aggregate(cells, ix, compared, interval_key=f"config|{model}|{gpu}|{watts}")
+        agg = aggregate(cells, ix, compared, interval_key=f"config|{model}|{gpu}|{watts}",
+                        memo=memo)
         model_tdp.append({"model": model, "gpu_key": gpu, "power_applied_w": watts,
                           **_config_fields([info[i] for i in ix]), **agg.row})
     for (_, _), group in sorted(_group(model_tdp, lambda r: (r["model"], r["gpu_key"])).items()):
@@ -149,7 +165,7 @@ def build(rows: list[Cell]) -> Comparisons:
         for i, c in enumerate(ranked, start=1):
             c["rank"] = i
         first = cs[0]
-        total = aggregate(cells, ix).row
+        total = aggregate(cells, ix, memo=memo).row
         tasks.append({"task_key": task_key, "experiment_id": first["experiment_id"],
                       "task_id": first["task_id"], "task_family": first["task_family"],
                       "task_name": first["task_name"], "task_version": first["task_version"],
@@ -169,7 +185,7 @@ def build(rows: list[Cell]) -> Comparisons:
         rows_e = []
         for (model,), ix in sorted(_groups(ecs, lambda c: (c["model"],)).items()):
             agg = aggregate(cells, [eix[i] for i in ix], e_common,
-                            interval_key=f"experiment|{eid}|{model}")
+                            interval_key=f"experiment|{eid}|{model}", memo=memo)
             rows_e.append({"experiment_id": eid, "model": model,
                            "tasks_run": len({ecs[i]["task_key"] for i in ix}), **agg.row})
         add_vs_best(rows_e)
@@ -183,7 +199,7 @@ def build(rows: list[Cell]) -> Comparisons:
             shared = sorted(set(ma.means) & set(mb.means) & set(compared))
             ra, rb = ma.row, mb.row
             same_energy = ra["energy_class"] == rb["energy_class"]
-            diffs = [d for d in paired(ma.means, mb.means, shared, f"pair|{a}|{b}", ra, rb)
+            diffs = [d for d in _paired(ma, mb, shared, f"pair|{a}|{b}", memo)
                      if same_energy or "energy" not in d["metric"]]
             pairs.append({"model_a": a, "model_b": b, "tasks": len(shared),
                           "energy_class": ra["energy_class"] if same_energy else None,
