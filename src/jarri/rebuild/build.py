@@ -226,8 +226,18 @@ def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path],
     return cmp
 
 
+# The power-level group of a run, as by_power_level names it (the finest slice below holds
+# the applied watts as text, 'none' when not set).
+POWER_GROUP = ("coalesce(CAST(power_applied_w AS VARCHAR) || ' W', 'not set')")
+
+
 def _failures(db: Analysis, w: SurfaceWriter, envelope: Any) -> None:
-    mt = failures.distribution(db, "[model, task_key]")
+    # The finest slice (model x task x GPU x applied watts), read once: the coarser groups
+    # are sums of its groups (failures.rollup); the UI applies every filter to it. Task
+    # families are read apart: a task's runs need not all name one family.
+    fine = failures.distribution(db, "[model, task_key, gpu_key, "
+                                     "coalesce(CAST(power_applied_w AS VARCHAR), 'none')]")
+    mt = failures.rollup(fine, lambda k: (k[0], k[1]))
     examples: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for e in db.query("failure_examples"):
         examples.setdefault((e.pop("model"), e.pop("task_key")), []).append(e)
@@ -238,26 +248,25 @@ def _failures(db: Analysis, w: SurfaceWriter, envelope: Any) -> None:
     w.write("duckdb_failure_surfaces.json", envelope("failure_surfaces", rows),
             "per model x task: failure rates by stage, type, subtype, with example runs",
             rounded=True)
+    groupings: dict[str, Any] = {
+        "model": lambda k: k[0], "task_key": lambda k: k[1],
+        POWER_GROUP: lambda k: "not set" if k[3] == "none" else f"{k[3]} W"}
     for name, dim, what in (("by_model", "model", "per model"),
                             ("by_task", "task_key", "per task"),
                             ("by_family", "task_family", "per task family"),
-                            ("by_power_level", "coalesce(CAST(power_applied_w AS VARCHAR) || "
-                                               "' W', 'not set')", "per applied power level")):
-        dist = failures.distribution(db, dim)
+                            ("by_power_level", POWER_GROUP, "per applied power level")):
+        dist = (failures.rollup(fine, groupings[dim]) if dim in groupings
+                else failures.distribution(db, dim))
         w.write(f"failures/{name}.json",
                 envelope(f"failures_{name}", [{"group": k, **v} for k, v in sorted(dist.items())]),
                 f"failure rates {what}", rounded=True)
-    # The finest slice (model x task x GPU x applied watts), so the UI can apply every filter
-    # and aggregate counts itself.
-    fine = failures.distribution(db, "[model, task_key, gpu_key, "
-                                     "coalesce(CAST(power_applied_w AS VARCHAR), 'none')]")
     fine_rows = []
     for (model, task_key, gpu_key, watts), g in sorted(fine.items()):
         fine_rows.append({"model": model, "task_key": task_key, "gpu_key": gpu_key,
                           "power_applied_w": None if watts == "none" else float(watts), **g})
     w.write("failures/by_model_task_tdp.json", envelope("failures_by_model_task_tdp", fine_rows),
             "failure counts per model x task x GPU x applied watts", rounded=True)
-    overall = failures.distribution(db, "'all runs'")
+    overall = failures.rollup(fine, lambda k: "all runs")
     w.write("failures/taxonomy.json", envelope("failure_taxonomy", [
         {"stage": s, "types": list(t), "hard": s in HARD_STAGES} for s, t in STAGES.items()],
         distribution=overall.get("all runs")), "the failure vocabulary and its distribution")
