@@ -24,6 +24,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -138,21 +139,27 @@ class LedgerCache:
 
 
 def _hashes(path: Path, segments: list[Segment]) -> list[str]:
-    """The sha256 of each segment's range of the file as it is now (one pass)."""
-    out = []
+    """The sha256 of each segment's range of the file as it is now. hashlib lets go of the
+    interpreter lock on large blocks, so a few threads hash a long prefix in parallel."""
+    workers = min(len(segments), os.cpu_count() or 1, 4)
+    if workers <= 1:
+        return [_range_sha256(path, seg.start, seg.end) for seg in segments]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda seg: _range_sha256(path, seg.start, seg.end), segments))
+
+
+def _range_sha256(path: Path, start: int, end: int) -> str:
+    h = hashlib.sha256()
     with open(path, "rb") as fh:
-        for seg in segments:
-            h = hashlib.sha256()
-            fh.seek(seg.start)
-            left = seg.end - seg.start
-            while left > 0:
-                chunk = fh.read(min(HASH_BLOCK, left))
-                if not chunk:
-                    break  # shorter than recorded: the hash cannot match
-                h.update(chunk)
-                left -= len(chunk)
-            out.append(h.hexdigest())
-    return out
+        fh.seek(start)
+        left = end - start
+        while left > 0:
+            chunk = fh.read(min(HASH_BLOCK, left))
+            if not chunk:
+                break  # shorter than recorded: the hash cannot match
+            h.update(chunk)
+            left -= len(chunk)
+    return h.hexdigest()
 
 
 def ends_a_line(path: str, end: int) -> bool:
