@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
+import pytest
 
 from jarri.surfaces.runs_pages import _inside, _read_texts
 
@@ -140,3 +141,17 @@ def test_long_answers_are_cut_one_character_past_the_page(tmp_path: Path) -> Non
     for name, text in texts.items():
         full = text.replace("\r\n", "\n")
         assert got[name] == (full[:ANSWER_CHARS], len(full) > ANSWER_CHARS), name
+
+
+def test_answers_reach_duckdb_when_the_temp_folder_looks_like_a_pattern(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+    odd = tmp_path / "t[1]"
+    odd.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(odd))
+    (tmp_path / "a.txt").write_text("one")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE answers (run_id VARCHAR, text VARCHAR, origin VARCHAR)")
+    assert _read_texts(SimpleNamespace(con=con),  # type: ignore[arg-type]
+                       [("r", str(tmp_path / "a.txt"), "o")]) == (1, [])
+    assert con.execute("SELECT * FROM answers").fetchall() == [("r", "one", "o")]

@@ -216,3 +216,44 @@ def test_concurrent_rebuilds_of_one_workspace_take_turns(ws: Path) -> None:
         assert p.returncode == 0, err.decode()[-2000:]
     rebuild(Workspace(ws))
     assert _tree(ws) == _cold(ws)
+
+
+def test_a_workspace_whose_path_duckdb_reads_as_a_pattern(tmp_path: Path) -> None:
+    """DuckDB takes [ ] * ? { } in a path as a file pattern ('w[1]' reads 'w1'): the row
+    files then stay out of such a workspace, and the surfaces are those of a plain path."""
+    plain, odd, decoy = tmp_path / "w1", tmp_path / "w[1]", tmp_path / "wx"
+    for root in (plain, odd):
+        ledger = root / "benchmarks" / "sweep" / LEDGER_NAME
+        ledger.parent.mkdir(parents=True)
+        ledger.write_bytes(b"".join(_line(i) for i in range(12)))
+    shutil.copytree(plain, decoy)
+    rebuild(Workspace(plain))
+    rebuild(Workspace(odd))
+    with open(odd / "benchmarks" / "sweep" / LEDGER_NAME, "ab") as fh:
+        fh.write(_line(99))
+    with open(plain / "benchmarks" / "sweep" / LEDGER_NAME, "ab") as fh:
+        fh.write(_line(99))
+    rebuild(Workspace(plain))
+    result = rebuild(Workspace(odd))
+    assert result.rows_used == 13
+    assert not list((odd / CACHE_DIR).glob("ledger-*"))
+    assert _tree(odd) == _tree(plain)
+
+
+def test_a_temp_folder_duckdb_reads_as_a_pattern_is_a_clear_error(
+        ws: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from jarri.analysis.database import AnalysisError
+    odd = tmp_path / "tmp[x]"
+    odd.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(odd))
+    # the rows go to the workspace's cache: the temp folder's name does not matter
+    assert rebuild(Workspace(ws)).rows_used == 30
+    # a torn last line keeps its range out of the cache: its rows would be read from the
+    # temp folder, which DuckDB would take as a pattern: a clear error, not wrong numbers
+    with open(_ledger(ws), "ab") as fh:
+        fh.write(_line(77) + _line(78)[:30])
+    with pytest.raises(AnalysisError) as err:
+        rebuild(Workspace(ws))
+    assert "TMPDIR" in (err.value.hint or "")

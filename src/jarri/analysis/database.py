@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 
+from jarri.analysis.duckdb_paths import readable_by_duckdb
 from jarri.analysis.metrics import cell_sums_sql, energy_class_sql
 from jarri.errors import JarriError
 from jarri.rebuild.columns import RECORD_FIELDS, WRAP_COLUMNS, read_json_columns
@@ -38,6 +39,12 @@ def _source(row_files: list[Path], line_bases: list[int]) -> str:
         return f"(SELECT {EMPTY}, 0::BIGINT AS wrap_base WHERE false)"
     if len(line_bases) != len(row_files):
         raise ValueError("one line base per row file")
+    for p in row_files:
+        if not readable_by_duckdb(p):
+            raise AnalysisError(
+                f"the rebuild's working file {p} lies in a folder whose name holds one of "
+                "* ? [ ] { }, which DuckDB reads as a file pattern",
+                hint="set TMPDIR to a folder without these characters")
     files = "[" + ", ".join("'" + p.as_posix().replace("'", "''") + "'"
                             for p in row_files) + "]"
     bases = "[" + ", ".join(str(int(b)) for b in line_bases) + "]::BIGINT[]"

@@ -22,6 +22,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+from jarri.analysis.duckdb_paths import readable_by_duckdb
 from jarri.ledger.reader import MAX_LINE_BYTES, Quarantined, parse_line
 from jarri.rebuild import fast_record, upstream
 from jarri.rebuild.fast_record import kept
@@ -310,11 +311,14 @@ def _to_segment(unit: Unit, res: UnitResult, rows_file: Path) -> Segment:
 
 
 def _cache_folder(root: Path | None) -> Path | None:
-    """The workspace's cache folder, or None where none can be kept (no workspace, or it
-    cannot be written): then every ledger is read whole, as before."""
+    """The workspace's cache folder, or None where none can be kept (no workspace, it cannot
+    be written, or its path holds a character DuckDB reads as a pattern): then every ledger
+    is read whole, as before."""
     if root is None:
         return None
     folder = root / CACHE_DIR
+    if not readable_by_duckdb(folder.resolve()):
+        return None  # DuckDB would take the row files' paths as patterns: use the work folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
