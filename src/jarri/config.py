@@ -67,6 +67,10 @@ class SweepConfig(BaseModel):
     settle_s: float = Field(default=2.0, ge=0, le=600)
     idle_s: float = Field(default=5.0, ge=0, le=600)
     require_full_gpu: bool = False
+    # A sweep over a Ray cluster (runner/fleet.py): "auto" or the cluster's address.
+    ray: str | None = Field(default=None, min_length=1, max_length=500)
+    ray_workers: int | None = Field(default=None, ge=1, le=4096)
+    ray_resource: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("think", mode="before")
     @classmethod

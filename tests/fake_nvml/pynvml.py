@@ -10,6 +10,9 @@ leaves it changed exactly as it would on hardware. Knobs (environment):
   JARRI_FAKE_NVML_NO_ENERGY  "1": the energy counter is not supported
   JARRI_FAKE_NVML_LOAD_W     power drawn while busy (default 300 W, capped by the limit;
                              idle is 70 W)
+A GPU's entry in the state file may also hold "default_mw" (another card model's default
+limit, e.g. a mixed fleet); the constraints then run from 200 W to that default. Writes to the
+state file are serialised between processes (flock), as each real GPU keeps its own setting.
 The simulated GPU is "busy" while the calling process burns CPU (e.g. the embedded engine
 generating): between two reads, energy grows by idle x wall time plus (load - idle) x the
 process's CPU time. The counter only moves in 100 ms steps, like the real one.
@@ -17,9 +20,12 @@ process's CPU time. The counter only moves in 100 ms steps, like the real one.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import time
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 NVML_SUCCESS = 0
@@ -73,6 +79,20 @@ def _save(state: dict[str, dict[str, float]]) -> None:
         os.replace(tmp, path)
 
 
+@contextlib.contextmanager
+def _state_lock() -> Iterator[None]:
+    path = _state_path()
+    if not path:
+        yield
+        return
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _check() -> None:
     if _init <= 0:
         raise NVMLError_Uninitialized()
@@ -117,7 +137,8 @@ def nvmlDeviceGetMemoryInfo(h: SimpleNamespace) -> SimpleNamespace:  # noqa: N80
 
 
 def _limit_mw(i: int) -> int:
-    return int(_load().get(str(i), {}).get("limit_mw", 700_000))
+    entry = _load().get(str(i), {})
+    return int(entry.get("limit_mw", entry.get("default_mw", 700_000)))
 
 
 def _load_w(i: int) -> float:
@@ -155,12 +176,16 @@ def nvmlDeviceGetPowerUsage(h: SimpleNamespace) -> int:  # noqa: N802
     return int(_last_power.get(h.index, _IDLE_W) * 1000)
 
 
+def _default_mw(i: int) -> int:
+    return int(_load().get(str(i), {}).get("default_mw", 700_000))
+
+
 def nvmlDeviceGetPowerManagementDefaultLimit(h: SimpleNamespace) -> int:  # noqa: N802
-    return 700_000
+    return _default_mw(h.index)
 
 
 def nvmlDeviceGetPowerManagementLimitConstraints(h: SimpleNamespace) -> tuple[int, int]:  # noqa: N802
-    return 200_000, 700_000
+    return 200_000, _default_mw(h.index)
 
 
 def nvmlDeviceGetEnforcedPowerLimit(h: SimpleNamespace) -> int:  # noqa: N802
@@ -175,13 +200,14 @@ def nvmlDeviceSetPowerManagementLimit(h: SimpleNamespace, mw: int) -> None:  # n
     _check()
     if os.environ.get("JARRI_FAKE_NVML_NO_ROOT") == "1":
         raise NVMLError_NoPermission()
-    if not 200_000 <= mw <= 700_000:
+    if not 200_000 <= mw <= _default_mw(h.index):
         raise NVMLError(2, "Invalid Argument")
-    state = _load()
-    state.setdefault(str(h.index), {})["limit_mw"] = mw
-    state.setdefault("history", {}).setdefault("sets", 0)
-    state["history"]["sets"] += 1
-    _save(state)
+    with _state_lock():
+        state = _load()
+        state.setdefault(str(h.index), {})["limit_mw"] = mw
+        state.setdefault("history", {}).setdefault("sets", 0)
+        state["history"]["sets"] += 1
+        _save(state)
 
 
 def nvmlDeviceGetFieldValues(h: SimpleNamespace, field_ids: list[int]) -> list[SimpleNamespace]:  # noqa: N802

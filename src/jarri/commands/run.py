@@ -15,6 +15,8 @@ from jarri.vocabulary import BACKEND_NAMES, THINK_LEVELS
 
 # Heavy modules are imported inside the command, so '--help' starts at once.
 if TYPE_CHECKING:
+    from jarri.config import SweepConfig
+    from jarri.runner.fleet import FleetSweep
     from jarri.runner.sweep import PreparedSweep
 
 # name -> how a CLI value becomes a config value
@@ -137,6 +139,15 @@ def _print_dry_run(p: PreparedSweep) -> None:
               help="Record runs of models not fully in GPU memory (Ollama residency hybrid, "
                    "cpu or unknown) with energy not measured.  [default: record them, "
                    "excluded from energy comparisons]")
+@click.option("--ray", "ray", metavar="auto|ADDRESS",
+              help="Run the sweep over a Ray cluster, one worker per GPU: 'auto' joins the "
+                   "cluster this machine belongs to (or starts a local one), or the head's "
+                   "address (HOST:PORT, ray://HOST:PORT). Needs jarri[ray]; docs/fleet.md.")
+@click.option("--ray-workers", type=int, help="With --ray: use this many of the cluster's "
+              "GPUs.  [default: all]")
+@click.option("--ray-resource", help="With --ray: one worker per unit of this Ray resource "
+              "instead of per GPU (e.g. one per node for each node's own Ollama); the "
+              "worker counts the GPUs --gpu-indices names.")
 @click.option("--dry-run", is_flag=True, help="Print the plan (and the watts each power level "
               "resolves to per GPU) and exit; touches nothing.")
 def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
@@ -146,7 +157,7 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
     fsynced before the next starts. Rerunning the same command resumes where it stopped.
     Ctrl-C stops cleanly (exit code 130); completed runs are kept.
     """
-    from jarri.config import SweepConfig, load_sweep_file, make_config, split_list
+    from jarri.config import load_sweep_file, make_config, split_list
     from jarri.runner.progress import ConsoleProgress
     from jarri.runner.signals import SignalGuard
     from jarri.runner.sweep import execute, prepare
@@ -175,6 +186,11 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
     if "models" not in values:
         raise click.UsageError("no models given: use --models NAME[,NAME...] or a --config file")
     cfg: SweepConfig = make_config(values, str(config_file) if config_file else "command line")
+    if cfg.ray is not None:
+        _run_fleet(cfg, dry_run)
+        return
+    if cfg.ray_workers is not None or cfg.ray_resource is not None:
+        raise click.UsageError("--ray-workers and --ray-resource need --ray")
     # Signals during the preparation (which may load a model to read its metadata) stop
     # it too, even when they arrive inside a native call (runner/signals.py).
     with SignalGuard() as guard:
@@ -213,3 +229,83 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
         err.print(f"interrupted by {result.interrupted_by}: {result.written} run(s) saved, "
                   f"{left} left; rerun the same command to resume", markup=False)
         sys.exit(130 if result.interrupted_by == "SIGINT" else 143)
+
+
+def _print_fleet(f: FleetSweep) -> None:
+    s = f.summary
+    ref = f.reference
+    out.print(f"sweep   {f.sweep_id}   backend {f.config.backend} "
+              f"{ref.backend_version or ''}".rstrip() + f"   Ray {f.config.ray}"
+              f"{' (started here)' if f.started_local else ''}", markup=False)
+    for m, info in ref.infos.items():
+        out.print(f"model   {m}  digest {info.digest or 'unknown'}  "
+                  f"{info.quantization or ''} {info.parameter_size or ''}".rstrip(),
+                  markup=False)
+    levels = ",".join(lv.request for lv in f.power_levels if lv) or "none (GPUs left as they are)"
+    out.print(
+        f"plan    {s.total} runs = {s.models} model(s) x {s.tasks} task(s) in "
+        f"{s.experiments} experiment(s) x {max(s.power_levels, 1)} power level(s) x "
+        f"{s.repeats} repeat(s){' (shard ' + f.config.shard + ')' if f.config.shard else ''}",
+        markup=False)
+    out.print(f"resume  {s.already_done} already in the ledger, {s.to_run} to run", markup=False)
+    out.print(f"levels  {levels}", markup=False)
+    for lv in ref.levels:
+        out.print(f"level   {lv.token.request} -> "
+                  + ", ".join(f"{g.target_w:.0f} W{' (clamped)' if g.clamped else ''} of "
+                              f"default {g.default_w:.0f} W" for g in lv.gpus)
+                  + " on every worker", markup=False)
+    changes = f.power_changes()
+    for i, (w, q) in enumerate(zip(f.workers, f.queues, strict=True)):
+        models = len({r.model for r in q})
+        out.print(f"worker  w{i} {w.label} (pid {w.pid}, meter {w.meter}): {len(q)} run(s), "
+                  f"{models} model load(s), {changes[i]} power-limit change(s)", markup=False)
+    for note in f.notes:
+        out.print(f"note    {note}", markup=False)
+
+
+def _run_fleet(cfg: SweepConfig, dry_run: bool) -> None:
+    from jarri.runner.fleet import execute_fleet, prepare_fleet
+    from jarri.runner.progress import FleetProgress
+    from jarri.runner.signals import SignalGuard
+    from jarri.runner.sweep import sweep_id_for
+
+    with SignalGuard() as guard:
+        f = prepare_fleet(cfg, sweep_id_for(cfg), dry_run=dry_run)
+        try:
+            guard.check()
+        except SweepInterrupted:
+            f.release()
+            raise
+    _print_fleet(f)
+    if dry_run:
+        for i, q in enumerate(f.queues):
+            for r in q:
+                out.print(f"{r.index:5d} w{i} {r.model} {r.task.experiment_id}/{r.task.task_id} "
+                          f"r{r.repeat_index} power {r.power.request if r.power else '-'} "
+                          f"key {r.run_key[:12]}", markup=False)
+        f.release()
+        return
+    if not f.todo:
+        out.print("nothing to run: every planned run is already in the ledger "
+                  "(use --fresh for a new sweep)" if f.summary.total else
+                  "nothing to run: the plan is empty", markup=False)
+        f.release()
+        return
+    progress = FleetProgress(err)
+    progress.workers([w.label for w in f.workers], [len(q) for q in f.queues])
+    result = execute_fleet(f, progress)
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(result.by_status.items())) or "none"
+    out.print(f"wrote   {result.written} record(s) in {result.elapsed_s:.1f} s: {statuses}; "
+              f"passed {result.passed}", markup=False)
+    for ledger in sorted(result.ledgers):
+        out.print(f"ledger  {ledger}", markup=False)
+    if result.interrupted_by:
+        left = len(f.todo) - result.written
+        err.print(f"interrupted by {result.interrupted_by}: {result.written} run(s) saved, "
+                  f"{left} left; rerun the same command to resume", markup=False)
+        sys.exit(130 if result.interrupted_by == "SIGINT" else 143)
+    if result.abandoned:
+        err.print(f"{len(result.abandoned)} run(s) were left after repeated worker deaths: "
+                  f"{'; '.join(result.abandoned[:10])}; rerun the same command to run them",
+                  markup=False)
+        sys.exit(1)

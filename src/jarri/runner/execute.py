@@ -36,6 +36,9 @@ class SweepResult:
     interrupted_by: str | None = None
     elapsed_s: float = 0.0
     ledgers: set[str] = field(default_factory=set)
+    # Cells a fleet sweep gave up on (in flight during repeated worker deaths): not written,
+    # a rerun runs them.
+    abandoned: list[str] = field(default_factory=list)
 
     def count(self, record: RunRecord) -> None:
         self.written += 1

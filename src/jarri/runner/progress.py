@@ -79,3 +79,49 @@ class ConsoleProgress:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+class FleetProgress(ConsoleProgress):
+    """A sweep over several workers: the overall bar plus one line per worker (its GPU,
+    what it runs now, how many runs it has written); plain lines name the worker."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        super().__init__(console)
+        self._labels: list[str] = []
+        self._rows: list[object] = []
+        self._counts: list[int] = []
+
+    def workers(self, labels: list[str], queued: list[int]) -> None:
+        self._labels = list(labels)
+        self._counts = [0] * len(labels)
+        self._queued = list(queued)
+
+    def start(self, total: int) -> None:
+        super().start(total)
+        if self._progress is not None:
+            self._rows = [self._progress.add_task(f"w{i} {label}: starting", total=q)
+                          for i, (label, q) in enumerate(zip(self._labels, self._queued,
+                                                             strict=True))]
+
+    def worker(self, index: int, state: str) -> None:
+        if self._progress is not None and index < len(self._rows):
+            self._progress.update(self._rows[index],  # type: ignore[arg-type]
+                                  description=f"w{index} {self._labels[index]}: {state}")
+        elif state in ("restarting", "finished") or state.startswith("gone"):
+            self.console.print(f"worker w{index} ({self._labels[index]}): {state}",
+                               highlight=False, markup=False)
+
+    def done(self, record: RunRecord) -> None:
+        self._n += 1
+        if self._progress is not None:
+            self._progress.advance(self._task)  # type: ignore[arg-type]
+        else:
+            gpus = ",".join(str(i) for i in record.gpu_indices) or "-"
+            self.console.print(f"[{self._n}/{self._total}] {describe(record)} "
+                               f"[{record.host} GPU {gpus}]", highlight=False, markup=False)
+            sys.stderr.flush()
+
+    def worker_done(self, index: int) -> None:
+        self._counts[index] += 1
+        if self._progress is not None and index < len(self._rows):
+            self._progress.advance(self._rows[index])  # type: ignore[arg-type]

@@ -1,0 +1,430 @@
+"""A sweep over a Ray cluster (``jarri run --ray auto|ADDRESS``): the driver.
+
+The driver plans the sweep as a single machine does and hands cells to one worker per GPU
+(runner/fleet_worker.py): each worker owns its GPU's power limit, energy meter, idle baseline
+and backend, and runs one cell at a time, so energy windows never overlap on a GPU and every
+number means what it means on one machine. Finished runs stream back; the driver is the
+single ledger writer (texts, then the record: append + fsync), so resume, run keys and the
+ledger format are those of a single machine.
+
+Before anything runs, every worker resolves the power levels on its own GPU and looks up the
+models on its own backend; a worker whose watts, model digests or options differ from the
+first one's is refused (the sweep does not start). Faults:
+- a worker process killed (or its node lost): Ray restarts it (on the same node or another
+  one with a free GPU; the restarted worker first restores the limits its predecessor left
+  changed, from that node's journal); its cell in flight runs again, and is written once;
+- a worker that cannot come back: its remaining cells move to the live worker with the
+  fewest left;
+- a cell in flight during MAX_CELL_LOSSES worker deaths is left for a rerun (named);
+- the driver killed: Ray ends its workers; rerunning the same command resumes from the
+  ledger (and the workers restore limits left changed, from their nodes' journals).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from jarri.config import SweepConfig
+from jarri.errors import ConfigError, JarriError, SweepInterrupted
+from jarri.ledger.writer import LedgerWriter
+from jarri.measure.power_tokens import PowerLevel, parse_tokens
+from jarri.paths import Workspace
+from jarri.runner.execute import RecordSink, SweepResult
+from jarri.runner.fleet_worker import FleetWorker, WorkerInfo, WorkerSpec
+from jarri.runner.placement import place
+from jarri.runner.plan import PlannedRun, PlanSummary, Shard, build_plan, count_changes, summarise
+from jarri.runner.progress import FleetProgress
+from jarri.runner.resume import LedgerState, load_state
+from jarri.runner.signals import SignalGuard
+from jarri.suite.model import Experiment
+from jarri.suite.registry import SuiteRegistry
+
+# Ray restarts a killed worker process this many times; after that its cells move on.
+MAX_RESTARTS = 8
+# A cell in flight during this many worker deaths is left for a rerun (it may be what kills
+# the worker: a backend that crashes on one prompt must not stop the sweep).
+MAX_CELL_LOSSES = 3
+# How long a worker's (re)start may take: Ray schedules it, it opens its GPU and backend.
+START_GRACE_S = 120.0
+POLL_S = 0.25  # how often the driver looks at signals while it waits for results
+INSTALL_HINT = ("pip install 'jarri[ray]' (Ray 2.x, the same version on every node), or run "
+                "without --ray")
+
+
+def import_ray() -> ModuleType:
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--ray needs Ray, which is not installed here",
+                          hint=INSTALL_HINT) from None
+    return ray
+
+
+def connect(ray: ModuleType, address: str) -> bool:
+    """Join the cluster; True when this call started a local one (``auto`` with none)."""
+    quiet: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
+    if address == "auto":
+        try:
+            ray.init(address="auto", **quiet)
+            return False
+        except ConnectionError:
+            ray.init(include_dashboard=False, **quiet)
+            return True
+    try:
+        ray.init(address=address, **quiet)
+    except (ConnectionError, ValueError, RuntimeError) as exc:
+        raise ConfigError(f"cannot join the Ray cluster at {address}: {exc}",
+                          hint="start it with 'ray start --head' (and 'ray start --address "
+                               "HEAD:PORT' on the other nodes), or give --ray auto") from None
+    return False
+
+
+def unwrap(exc: BaseException) -> BaseException:
+    """The exception a worker raised, out of Ray's wrapper."""
+    cause = getattr(exc, "cause", None)
+    return cause if isinstance(cause, BaseException) else exc
+
+
+@dataclass
+class FleetSweep:
+    config: SweepConfig
+    sweep_id: str
+    workspace: Workspace
+    ray: ModuleType
+    actors: list[Any]
+    workers: list[WorkerInfo]
+    experiments: list[Experiment]
+    power_levels: list[PowerLevel | None]
+    plan: list[PlannedRun]
+    todo: list[PlannedRun]
+    queues: list[list[PlannedRun]]
+    state: LedgerState
+    summary: PlanSummary
+    notes: list[str]
+    started_local: bool
+    writers: dict[str, LedgerWriter] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> WorkerInfo:
+        return self.workers[0]
+
+    def power_changes(self) -> list[int]:
+        """Power-limit changes per worker's GPU, in its queue's order."""
+        return [count_changes(q)[1] for q in self.queues]
+
+    def release(self) -> None:
+        """Close the ledgers, put every GPU back, end the workers, leave the cluster."""
+        for w in self.writers.values():
+            w.close()
+        self.writers.clear()
+        stop_workers(self.ray, self.actors, [True] * len(self.actors))
+        self.ray.shutdown()
+
+
+def disagreement(ref: WorkerInfo, other: WorkerInfo) -> str | None:
+    """Why ``other`` cannot measure the plan ``ref`` resolved, or None."""
+    ref_w = [(lv.token.request, [g.target_w for g in lv.gpus]) for lv in ref.levels]
+    other_w = [(lv.token.request, [g.target_w for g in lv.gpus]) for lv in other.levels]
+    if ref_w != other_w:
+        def show(levels: list[tuple[str, list[float]]]) -> str:
+            return ", ".join(f"{t} = {'+'.join(f'{w:.0f} W' for w in ws)}" for t, ws in levels)
+
+        return (f"its GPU resolves the power levels to {show(other_w) or 'nothing'}, the "
+                f"plan (from {ref.label}) to {show(ref_w) or 'nothing'}")
+    for m, info in ref.infos.items():
+        mine = other.infos.get(m)
+        if mine is None or mine.digest != info.digest:
+            return (f"its backend has {m} as {mine.digest if mine else 'missing'}, the plan "
+                    f"(from {ref.label}) as {info.digest}")
+        if other.options.get(m) != ref.options.get(m):
+            return (f"its backend decides other options for {m} "
+                    f"({other.options.get(m)} vs {ref.options.get(m)})")
+    return None
+
+
+def _refusal(who: WorkerInfo, why: str) -> ConfigError:
+    return ConfigError(
+        f"the fleet worker on {who.label} cannot join this sweep: {why}",
+        hint="a fleet sweep measures every cell at the same watts with the same model; run "
+             "unlike GPUs (or nodes with other model builds) as sweeps of their own "
+             "(--sweep NAME-gpu2 ...), or leave the node out (--ray-workers, or a Ray "
+             "resource on the nodes you want: --ray-resource)")
+
+
+def start_workers(ray: ModuleType, cfg: SweepConfig, spec: WorkerSpec,
+                  ) -> tuple[list[Any], list[WorkerInfo]]:
+    """One worker per GPU (or per unit of --ray-resource), sorted by host and GPU."""
+    resource = cfg.ray_resource or "GPU"
+    offered = int(ray.cluster_resources().get(resource, 0))
+    if offered < 1:
+        raise ConfigError(
+            f"the Ray cluster offers no {resource!r} resource, so there is nowhere to run",
+            hint="start the nodes with their GPUs ('ray start ... --num-gpus N'), or give "
+                 "each node a resource of its own ('--resources {\"jarri\": 1}') and "
+                 "--ray-resource jarri")
+    count = cfg.ray_workers or offered
+    if count > offered:
+        raise ConfigError(f"--ray-workers {count}: the cluster offers only {offered} "
+                          f"{resource!r}")
+    options: dict[str, Any] = {"max_restarts": MAX_RESTARTS, "max_task_retries": 0,
+                               "max_concurrency": 2, "num_cpus": 0}
+    if cfg.ray_resource:
+        options["resources"] = {cfg.ray_resource: 1}
+    else:
+        options["num_gpus"] = 1
+    remote = ray.remote(FleetWorker)
+    actors = [remote.options(**options).remote(spec) for _ in range(count)]
+    try:
+        infos = ray.get([a.setup.remote() for a in actors], timeout=cfg.load_timeout_s
+                        + START_GRACE_S)
+    except BaseException as exc:
+        stop_workers(ray, actors, [True] * count)
+        cause = unwrap(exc)
+        if isinstance(cause, JarriError):
+            raise cause from None
+        if type(exc).__name__ == "GetTimeoutError":
+            raise ConfigError(f"the {count} fleet workers did not all start within "
+                              f"{cfg.load_timeout_s + START_GRACE_S:.0f} s",
+                              hint="another job may hold the cluster's GPUs ('ray status')"
+                              ) from None
+        raise
+    order = sorted(range(count), key=lambda i: infos[i].sort_key)
+    return [actors[i] for i in order], [infos[i] for i in order]
+
+
+def stop_workers(ray: ModuleType, actors: list[Any], alive: list[bool]) -> list[str]:
+    """Each live worker puts its GPU back (close), then every worker process ends."""
+    problems: list[str] = []
+    closing = [a.close.remote() for a, up in zip(actors, alive, strict=True) if up]
+    for ref in closing:
+        try:
+            ray.get(ref, timeout=START_GRACE_S)
+        except BaseException as exc:  # noqa: BLE001 - every worker still gets its chance
+            problems.append(str(unwrap(exc)).splitlines()[0][:300])
+    for a in actors:
+        with contextlib.suppress(Exception):  # already gone
+            ray.kill(a, no_restart=True)
+    return problems
+
+
+def prepare_fleet(cfg: SweepConfig, sweep_id: str, *, dry_run: bool = False) -> FleetSweep:
+    """Check everything that can fail, on the driver and on every worker, before the first
+    run: tokens, the cluster, each worker's GPU and backend, the experiments, the ledgers."""
+    tokens = tuple(parse_tokens(cfg.tdp_levels)) if cfg.tdp_levels else ()
+    registry = SuiteRegistry([Path(d) for d in cfg.suite_dirs])
+    experiments = [registry.load(e) for e in cfg.experiments]
+    shard = Shard.parse(cfg.shard) if cfg.shard else None
+    ray = import_ray()
+    assert cfg.ray is not None
+    started_local = connect(ray, cfg.ray)
+    try:
+        spec = WorkerSpec(config=cfg, sweep_id=sweep_id, tokens=tokens,
+                          resource=cfg.ray_resource, dry_run=dry_run)
+        actors, workers = start_workers(ray, cfg, spec)
+    except BaseException:
+        ray.shutdown()
+        raise
+    sweep: FleetSweep | None = None
+    try:
+        ref = workers[0]
+        for other in workers[1:]:
+            if (why := disagreement(ref, other)) is not None:
+                raise _refusal(other, why)
+        ws = Workspace(Path(cfg.workspace))
+        # Lock, then read: a second sweep in this workspace can neither plan nor write.
+        writers: dict[str, LedgerWriter] = {}
+        if not dry_run:
+            for e in experiments:
+                writers[e.experiment_id] = LedgerWriter(ws.ledger(e.experiment_id)).open()
+        levels: list[PowerLevel | None] = [lv.token for lv in ref.levels] or [None]
+        plan = build_plan(sweep_id=sweep_id, backend=cfg.backend, models=cfg.models,
+                          infos=ref.infos, experiments=experiments,
+                          power_levels=list(ref.levels) if ref.levels else levels,
+                          repeats=cfg.repeats, options=next(iter(ref.options.values())),
+                          shard=shard, per_model=ref.options)
+        state = load_state(ws.ledger(e.experiment_id) for e in experiments)
+        todo = [r for r in plan if state.needs_run(r.run_key, cfg.retry_failed)]
+        notes = [f"{w.label}: {n}" for w in workers for n in w.notes]
+        notes.extend(state.skipped_notes())
+        summary = summarise(plan, todo, repeats=cfg.repeats, power_levels=levels)
+        sweep = FleetSweep(cfg, sweep_id, ws, ray, actors, workers, experiments, levels, plan,
+                           todo, place(todo, len(workers)), state, summary, notes,
+                           started_local, writers)
+        return sweep
+    except BaseException:
+        if sweep is None:
+            stop_workers(ray, actors, [True] * len(actors))
+            ray.shutdown()
+        raise
+
+
+@dataclass
+class _Slot:
+    """One worker as the driver sees it."""
+
+    index: int
+    actor: Any
+    info: WorkerInfo
+    queue: deque[PlannedRun]
+    alive: bool = True
+    deaths: int = 0
+
+
+class FleetRunner:
+    def __init__(self, f: FleetSweep, progress: FleetProgress) -> None:
+        self.f = f
+        self.ray = f.ray
+        self.progress = progress
+        self.sink = RecordSink(f.workspace, progress, f.writers)
+        self.slots = [_Slot(i, a, w, deque(q)) for i, (a, w, q)
+                      in enumerate(zip(f.actors, f.workers, f.queues, strict=True))]
+        # ref -> (slot, "cell" | "setup", the cell)
+        self.inflight: dict[Any, tuple[_Slot, str, PlannedRun | None]] = {}
+        self.losses: Counter[str] = Counter()
+        self.written: set[str] = set()
+        self.result = SweepResult()
+        self.abandoned: list[str] = []
+        self.duplicates = 0
+
+    # --- dispatch
+    def _submit(self, slot: _Slot) -> None:
+        if not slot.alive:
+            return
+        if not slot.queue:
+            self.progress.worker(slot.index, "finished")
+            return
+        run = slot.queue[0]
+        attempt, superseded = self.f.state.next_attempt(run.run_key)
+        ref = slot.actor.run_cell.remote(run, attempt, superseded)
+        self.inflight[ref] = (slot, "cell", run)
+        self.progress.worker(slot.index, f"{run.model} {run.task.experiment_id}/"
+                                         f"{run.task.task_id} r{run.repeat_index}"
+                                         f"{' @' + run.power.request if run.power else ''}")
+
+    def _lost(self, slot: _Slot, kind: str, run: PlannedRun | None, why: str) -> None:
+        slot.deaths += 1
+        if kind == "cell" and run is not None:
+            self.losses[run.run_key] += 1
+            if self.losses[run.run_key] >= MAX_CELL_LOSSES:
+                slot.queue.popleft()
+                label = f"{run.model} {run.task.experiment_id}/{run.task.task_id} " \
+                        f"r{run.repeat_index}"
+                self.abandoned.append(label)
+                self.progress.note(f"warning: {label} was in flight during "
+                                   f"{MAX_CELL_LOSSES} worker deaths; left for a rerun")
+        if slot.deaths > MAX_RESTARTS:
+            self._retire(slot, f"lost {slot.deaths} times ({why})")
+            return
+        self.progress.worker(slot.index, "restarting")
+        self.progress.note(f"worker {slot.index} ({slot.info.label}) was lost ({why}); "
+                           "restarting it, its cell runs again")
+        ref = slot.actor.setup.remote()
+        self.inflight[ref] = (slot, "setup", None)
+
+    def _retire(self, slot: _Slot, why: str) -> None:
+        """Give up a worker for good: its cells move to the live one with the fewest left."""
+        slot.alive = False
+        self.progress.worker(slot.index, f"gone: {why}")
+        with contextlib.suppress(Exception):  # already gone
+            self.ray.kill(slot.actor, no_restart=True)
+        live = [s for s in self.slots if s.alive]
+        left = list(slot.queue)
+        slot.queue.clear()
+        if not live:
+            if left:
+                raise JarriError(
+                    f"every fleet worker was lost (the last: {slot.info.label}, {why}); "
+                    f"{self.result.written} run(s) saved, {len(left)} left in its queue",
+                    hint="rerun the same command to resume from the ledger")
+            return
+        target = min(live, key=lambda s: (len(s.queue), s.index))
+        idle = not target.queue and not any(s is target for s, _, _ in self.inflight.values())
+        target.queue.extend(left)
+        target.queue = deque(sorted(target.queue, key=lambda r: r.index))
+        self.progress.note(f"worker {slot.index} ({slot.info.label}) is gone ({why}); its "
+                           f"{len(left)} cell(s) move to worker {target.index} "
+                           f"({target.info.label})")
+        if idle:
+            self._submit(target)
+
+    def _arrived(self, ref: Any, guard: SignalGuard) -> None:
+        slot, kind, run = self.inflight.pop(ref)
+        try:
+            value = self.ray.get(ref)
+        except self.ray.exceptions.RayActorError as exc:
+            # Ray's text names actor ids and RPC codes; the class says what happened.
+            self._lost(slot, kind, run, f"{type(exc).__name__}: its process ended")
+            return
+        except self.ray.exceptions.RayTaskError as exc:
+            cause = unwrap(exc)
+            if kind == "setup":  # restarted where it cannot run (no GPU, a lock held...)
+                self._retire(slot, f"its restart failed: {str(cause).splitlines()[0][:200]}")
+                return
+            raise cause from None  # a real error during a run stops the sweep, as on one machine
+        if kind == "setup":
+            why = disagreement(self.f.reference, value)
+            if why is not None:
+                self._retire(slot, f"restarted on {value.label}, which {why}")
+                return
+            slot.info = value
+            self._submit(slot)
+            return
+        assert run is not None
+        slot.queue.popleft()
+        key = value.record.run_key
+        if key in self.written:  # a cell is dispatched once at a time; never written twice
+            self.duplicates += 1
+        else:
+            with guard.critical():
+                record = self.sink.write(value)
+            self.written.add(key)
+            self.result.count(record)
+            self.progress.done(record)
+            self.progress.worker_done(slot.index)
+        self._submit(slot)
+
+    def run(self) -> SweepResult:
+        import time
+
+        t0 = time.monotonic()
+        self.progress.start(len(self.f.todo))
+        self.sink.note_torn()
+        problems: list[str] = []
+        try:
+            with SignalGuard() as guard:
+                try:
+                    for slot in self.slots:
+                        self._submit(slot)
+                    while self.inflight:
+                        ready, _ = self.ray.wait(list(self.inflight), num_returns=1,
+                                                 timeout=POLL_S)
+                        guard.check()
+                        for ref in ready:
+                            self._arrived(ref, guard)
+                finally:
+                    with guard.critical():  # a second Ctrl-C waits for the restores
+                        problems = stop_workers(self.ray, [s.actor for s in self.slots],
+                                                [s.alive for s in self.slots])
+        except SweepInterrupted as exc:
+            self.result.interrupted_by = exc.signal_name
+        finally:
+            self.progress.stop()
+            self.result.ledgers |= self.sink.close()
+            self.result.elapsed_s = time.monotonic() - t0
+            self.ray.shutdown()
+        for p in problems:
+            self.progress.note(f"warning: a worker's restore reported: {p} (run 'jarri power "
+                               "restore' on that node)")
+        self.result.abandoned = list(self.abandoned)
+        return self.result
+
+
+def execute_fleet(f: FleetSweep, progress: FleetProgress) -> SweepResult:
+    return FleetRunner(f, progress).run()
+
