@@ -17,6 +17,7 @@ Usage: bash ./run_me.sh [--models M[,M...]] [--repeats N] [--experiments ID[,ID.
   --repeats      repeats per task (default 1)
   --experiments  comma-separated experiment ids (default smoke_v1; see: jarri suites list)
   --tdp-levels   GPU power limits: percent of default (80) or watts (250w); NVIDIA only
+  --ray auto     run the sweep over a Ray cluster, one worker per GPU (docs/fleet.md)
   -h, --help     this help
 
 With no arguments, rebuilds the surfaces from the ledgers under ./benchmarks/.

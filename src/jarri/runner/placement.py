@@ -2,8 +2,9 @@
 
 The unit of placement is a block of one model's cells in plan order (model -> power level ->
 repeat -> task), so a model loads once per worker and power levels change as rarely as on
-one machine. With fewer models than workers, each model is cut into contiguous blocks so
-that every worker has work. Blocks go, largest first, to the worker with the fewest cells so
+one machine. With at least as many models as workers, a block is a whole model. With fewer,
+each model is cut into workers / gcd(models, workers) contiguous blocks of (nearly) equal
+size, so the blocks share out evenly: every worker gets the same number of them. Blocks go, largest first, to the worker with the fewest cells so
 far (ties: the lower worker number). The same plan and the same number of workers always
 give the same placement; which GPU a worker number is, is fixed by sorting the workers by
 host and GPU (runner/fleet_worker.py WorkerInfo.sort_key).
@@ -21,7 +22,8 @@ def blocks(todo: Sequence[PlannedRun], workers: int) -> list[list[PlannedRun]]:
     by_model: dict[str, list[PlannedRun]] = {}
     for run in todo:
         by_model.setdefault(run.model, []).append(run)
-    cuts = max(1, math.ceil(workers / max(len(by_model), 1)))
+    models = max(len(by_model), 1)
+    cuts = 1 if models >= workers else workers // math.gcd(models, workers)
     out: list[list[PlannedRun]] = []
     for runs in by_model.values():
         k = min(cuts, len(runs))
