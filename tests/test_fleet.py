@@ -7,8 +7,8 @@ before anything runs."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import signal
 import subprocess
 import time
@@ -76,6 +76,14 @@ def one_machine_keys(env: dict[str, str], tmp_path: Path, mock: Path, *more: str
     r = run(env, *sweep_args(tmp_path / "single", mock, *more))
     assert r.returncode == 0, r.stderr
     return {rec.run_key for rec in read_ledger(tmp_path / "single" / LEDGER).records}
+
+
+def wait_for_lines(proc: subprocess.Popen, ws: Path, lines: int) -> None:  # type: ignore[type-arg]
+    """Until the sweep has written this many records (it must still be running)."""
+    deadline = time.monotonic() + 120
+    while len((ws / LEDGER).read_bytes().splitlines() if (ws / LEDGER).exists() else []) < lines:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
 
 
 def check_fleet_ledger(ws: Path, expected: set[str]) -> list:  # noqa: ANN401
@@ -156,10 +164,7 @@ def test_killing_workers_at_five_instants_loses_and_duplicates_nothing(
                             text=True, stdin=subprocess.DEVNULL)
     kills = 0
     try:
-        deadline = time.monotonic() + 120
-        while not (ws / LEDGER).exists() or not (ws / LEDGER).read_bytes():
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_for_lines(proc, ws, 1)
         # five instants: early, mid-cell, right after a restart, late; alternating workers
         for i, pause in enumerate((0.3, 0.9, 0.5, 1.4, 0.7)):
             time.sleep(pause)
@@ -188,16 +193,14 @@ def test_killing_the_driver_then_rerunning_completes_without_duplicates(
     args = sweep_args(ws, mock, "--ray", address)
     proc = subprocess.Popen(jarri_cmd(*args), env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while len((ws / LEDGER).read_bytes().splitlines() if (ws / LEDGER).exists() else []) < 4:
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_for_lines(proc, ws, 4)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     written = len(read_ledger(ws / LEDGER).records)
     assert 4 <= written < len(expected)
     # Ray ends the dead driver's workers; a limit they left changed is in the journal
-    while worker_pids() and time.monotonic() < deadline + 60:
+    deadline = time.monotonic() + 60
+    while worker_pids() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert limits(base) == [700_000, 700_000] or journal(base).exists()
     r = run(env, *args)
@@ -215,10 +218,7 @@ def test_ctrl_c_stops_the_fleet_restores_every_limit_and_keeps_whole_records(
     proc = subprocess.Popen(jarri_cmd(*sweep_args(ws, mock, "--ray", address)), env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while len((ws / LEDGER).read_bytes().splitlines() if (ws / LEDGER).exists() else []) < 3:
-        assert proc.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_for_lines(proc, ws, 3)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, out + err

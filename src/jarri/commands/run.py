@@ -16,6 +16,7 @@ from jarri.vocabulary import BACKEND_NAMES, THINK_LEVELS
 # Heavy modules are imported inside the command, so '--help' starts at once.
 if TYPE_CHECKING:
     from jarri.config import SweepConfig
+    from jarri.runner.execute import SweepResult
     from jarri.runner.fleet import FleetSweep
     from jarri.runner.sweep import PreparedSweep
 
@@ -218,17 +219,26 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
         prepared.release()
         prepared.backend.close()
         return
-    result = execute(prepared, ConsoleProgress(err))
+    _report(execute(prepared, ConsoleProgress(err)), len(prepared.todo))
+
+
+def _report(result: SweepResult, planned: int) -> None:
+    """What was written, where; the exit code of a sweep that did not finish."""
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(result.by_status.items())) or "none"
     out.print(f"wrote   {result.written} record(s) in {result.elapsed_s:.1f} s: {statuses}; "
               f"passed {result.passed}", markup=False)
     for ledger in sorted(result.ledgers):
         out.print(f"ledger  {ledger}", markup=False)
     if result.interrupted_by:
-        left = len(prepared.todo) - result.written
+        left = planned - result.written
         err.print(f"interrupted by {result.interrupted_by}: {result.written} run(s) saved, "
                   f"{left} left; rerun the same command to resume", markup=False)
         sys.exit(130 if result.interrupted_by == "SIGINT" else 143)
+    if result.abandoned:
+        err.print(f"{len(result.abandoned)} run(s) were left after repeated worker deaths: "
+                  f"{'; '.join(result.abandoned[:10])}; rerun the same command to run them",
+                  markup=False)
+        sys.exit(1)
 
 
 def _print_fleet(f: FleetSweep) -> None:
@@ -293,19 +303,4 @@ def _run_fleet(cfg: SweepConfig, dry_run: bool) -> None:
         return
     progress = FleetProgress(err)
     progress.workers([w.label for w in f.workers], [len(q) for q in f.queues])
-    result = execute_fleet(f, progress)
-    statuses = ", ".join(f"{k} {v}" for k, v in sorted(result.by_status.items())) or "none"
-    out.print(f"wrote   {result.written} record(s) in {result.elapsed_s:.1f} s: {statuses}; "
-              f"passed {result.passed}", markup=False)
-    for ledger in sorted(result.ledgers):
-        out.print(f"ledger  {ledger}", markup=False)
-    if result.interrupted_by:
-        left = len(f.todo) - result.written
-        err.print(f"interrupted by {result.interrupted_by}: {result.written} run(s) saved, "
-                  f"{left} left; rerun the same command to resume", markup=False)
-        sys.exit(130 if result.interrupted_by == "SIGINT" else 143)
-    if result.abandoned:
-        err.print(f"{len(result.abandoned)} run(s) were left after repeated worker deaths: "
-                  f"{'; '.join(result.abandoned[:10])}; rerun the same command to run them",
-                  markup=False)
-        sys.exit(1)
+    _report(execute_fleet(f, progress), len(f.todo))

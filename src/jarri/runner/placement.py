@@ -4,10 +4,11 @@ The unit of placement is a block of one model's cells in plan order (model -> po
 repeat -> task), so a model loads once per worker and power levels change as rarely as on
 one machine. With at least as many models as workers, a block is a whole model. With fewer,
 each model is cut into workers / gcd(models, workers) contiguous blocks of (nearly) equal
-size, so the blocks share out evenly: every worker gets the same number of them. Blocks go, largest first, to the worker with the fewest cells so
-far (ties: the lower worker number). The same plan and the same number of workers always
-give the same placement; which GPU a worker number is, is fixed by sorting the workers by
-host and GPU (runner/fleet_worker.py WorkerInfo.sort_key).
+size, so the blocks share out evenly: every worker gets the same number of them. Blocks go,
+largest first, to the worker with the fewest cells so far (ties: the lower worker number).
+The same plan and the same number of workers always give the same placement; which GPU a
+worker number is, is fixed by sorting the workers by host and GPU (runner/fleet_worker.py
+WorkerInfo.sort_key).
 """
 
 from __future__ import annotations
