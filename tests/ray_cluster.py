@@ -29,6 +29,33 @@ def _stop(env: dict[str, str]) -> None:
                    stdin=subprocess.DEVNULL)
 
 
+# The head declares a node dead after this many missed health checks this far apart (Ray's
+# defaults take about 15 s; a node-loss test needs less).
+FAST_HEALTH = {"RAY_health_check_period_ms": "500", "RAY_health_check_timeout_ms": "500",
+               "RAY_health_check_failure_threshold": "3"}
+
+
+def add_node(env: dict[str, str], address: str, gpus: int, resource: str) -> None:
+    """Another node (its own raylet) on this machine, carrying a resource of its own."""
+    r = subprocess.run([RAY, "start", f"--address={address}", "--node-ip-address=127.0.0.1",
+                        "--num-cpus", "1", f"--num-gpus={gpus}",
+                        f"--resources={{\"{resource}\": 1}}", "--disable-usage-stats"],
+                       env=env, capture_output=True, text=True, timeout=180,
+                       stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        raise RuntimeError(f"ray start --address failed ({r.returncode}):\n{r.stdout}\n"
+                           f"{r.stderr}")
+
+
+def raylet_pid(resource: str) -> int:
+    """The raylet of the node that carries this resource."""
+    r = subprocess.run(["pgrep", "-f", f"raylet.*{resource}"], capture_output=True, text=True)
+    pids = [int(p) for p in r.stdout.split()]
+    if len(pids) != 1:
+        raise RuntimeError(f"expected one raylet with {resource!r}, found {pids}")
+    return pids[0]
+
+
 @contextmanager
 def ray_cluster(env: dict[str, str], gpus: int = 2) -> Iterator[tuple[str, dict[str, str]]]:
     """Start a head with ``gpus`` fake GPUs on 127.0.0.1; yields its address (HOST:PORT) and

@@ -71,6 +71,8 @@ class SweepConfig(BaseModel):
     ray: str | None = Field(default=None, min_length=1, max_length=500)
     ray_workers: int | None = Field(default=None, ge=1, le=4096)
     ray_resource: str | None = Field(default=None, min_length=1, max_length=200)
+    # How long a lost fleet worker may take to come back before its cells move to the others.
+    ray_restart_timeout_s: float = Field(default=300.0, gt=0, le=86400, allow_inf_nan=False)
 
     @field_validator("think", mode="before")
     @classmethod

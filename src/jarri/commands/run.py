@@ -149,6 +149,9 @@ def _print_dry_run(p: PreparedSweep) -> None:
 @click.option("--ray-resource", help="With --ray: one worker per unit of this Ray resource "
               "instead of per GPU (e.g. one per node for each node's own Ollama); the "
               "worker counts the GPUs --gpu-indices names.")
+@click.option("--ray-restart-timeout-s", type=float, help="With --ray: how long a lost worker "
+              "may take to come back (Ray restarts it, on another node if its own is gone) "
+              "before its cells move to the other workers.  [default: 300 s]")
 @click.option("--dry-run", is_flag=True, help="Print the plan (and the watts each power level "
               "resolves to per GPU) and exit; touches nothing.")
 def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
@@ -190,8 +193,9 @@ def run(config_file: Path | None, dry_run: bool, **options: Any) -> None:
     if cfg.ray is not None:
         _run_fleet(cfg, dry_run)
         return
-    if cfg.ray_workers is not None or cfg.ray_resource is not None:
-        raise click.UsageError("--ray-workers and --ray-resource need --ray")
+    if "ray_workers" in values or "ray_resource" in values or "ray_restart_timeout_s" in values:
+        raise click.UsageError("--ray-workers, --ray-resource and --ray-restart-timeout-s "
+                               "need --ray")
     # Signals during the preparation (which may load a model to read its metadata) stop
     # it too, even when they arrive inside a native call (runner/signals.py).
     with SignalGuard() as guard:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ MAX_CELL_LOSSES = 3
 # How long a worker's (re)start may take: Ray schedules it, it opens its GPU and backend.
 START_GRACE_S = 120.0
 POLL_S = 0.25  # how often the driver looks at signals while it waits for results
+RETRY_S = 0.5  # how often the driver asks a lost worker whether Ray has restarted it
 INSTALL_HINT = ("pip install 'jarri[ray]' (Ray 2.x, the same version on every node), or run "
                 "without --ray")
 
@@ -274,6 +276,10 @@ class _Slot:
     queue: deque[PlannedRun]
     alive: bool = True
     deaths: int = 0
+    # When a lost worker must be back by (monotonic clock); None while it is up.
+    due: float | None = None
+    # When to ask a lost worker again whether it is back; None: not waiting.
+    ask_at: float | None = None
 
 
 class FleetRunner:
@@ -291,6 +297,7 @@ class FleetRunner:
         self.result = SweepResult()
         self.abandoned: list[str] = []
         self.duplicates = 0
+        self._died = getattr(self.ray.exceptions, "ActorDiedError", ())
 
     # --- dispatch
     def _submit(self, slot: _Slot) -> None:
@@ -307,9 +314,15 @@ class FleetRunner:
                                          f"{run.task.task_id} r{run.repeat_index}"
                                          f"{' @' + run.power.request if run.power else ''}")
 
-    def _lost(self, slot: _Slot, kind: str, run: PlannedRun | None, why: str) -> None:
-        slot.deaths += 1
+    def _lost(self, slot: _Slot, kind: str, run: PlannedRun | None,
+              exc: BaseException) -> None:
+        """A call failed because the worker is gone. Ray says whether for good (ActorDiedError:
+        its restarts are used up, or it was ended) or for now (ActorUnavailableError: it is
+        restarting, or its node cannot be reached); for now, the driver asks again until the
+        worker answers or --ray-restart-timeout-s runs out."""
+        why = f"{type(exc).__name__}: its process ended or cannot be reached"
         if kind == "cell" and run is not None:
+            slot.deaths += 1
             self.losses[run.run_key] += 1
             if self.losses[run.run_key] >= MAX_CELL_LOSSES:
                 slot.queue.popleft()
@@ -318,14 +331,17 @@ class FleetRunner:
                 self.abandoned.append(label)
                 self.progress.note(f"warning: {label} was in flight during "
                                    f"{MAX_CELL_LOSSES} worker deaths; left for a rerun")
-        if slot.deaths > MAX_RESTARTS:
-            self._retire(slot, f"lost {slot.deaths} times ({why})")
+        if isinstance(exc, self._died):
+            self._retire(slot, f"Ray will not restart it ({type(exc).__name__})")
             return
-        self.progress.worker(slot.index, "restarting")
-        self.progress.note(f"worker {slot.index} ({slot.info.label}) was lost ({why}); "
-                           "restarting it, its cell runs again")
-        ref = slot.actor.setup.remote()
-        self.inflight[ref] = (slot, "setup", None)
+        if slot.due is None:
+            # A node lost with no free GPU left leaves the restart pending for ever: past this
+            # deadline the worker is given up and its cells move on.
+            slot.due = time.monotonic() + self.f.config.ray_restart_timeout_s
+            self.progress.worker(slot.index, "restarting")
+            self.progress.note(f"worker {slot.index} ({slot.info.label}) was lost ({why}); "
+                               "waiting for Ray to restart it; its cell runs again")
+        slot.ask_at = time.monotonic() + RETRY_S
 
     def _retire(self, slot: _Slot, why: str) -> None:
         """Give up a worker for good: its cells move to the live one with the fewest left."""
@@ -353,13 +369,28 @@ class FleetRunner:
         if idle:
             self._submit(target)
 
+    def _waiting(self) -> None:
+        """Lost workers: ask again whether they are back, or give them up."""
+        now = time.monotonic()
+        for slot in self.slots:
+            if not slot.alive or slot.due is None:
+                continue
+            if now > slot.due:
+                for ref, (owner, _, _) in list(self.inflight.items()):
+                    if owner is slot:
+                        del self.inflight[ref]
+                self._retire(slot, f"it did not come back within "
+                                   f"{self.f.config.ray_restart_timeout_s:g} s")
+            elif slot.ask_at is not None and now >= slot.ask_at:
+                slot.ask_at = None
+                self.inflight[slot.actor.setup.remote()] = (slot, "setup", None)
+
     def _arrived(self, ref: Any, guard: SignalGuard) -> None:
         slot, kind, run = self.inflight.pop(ref)
         try:
             value = self.ray.get(ref)
         except self.ray.exceptions.RayActorError as exc:
-            # Ray's text names actor ids and RPC codes; the class says what happened.
-            self._lost(slot, kind, run, f"{type(exc).__name__}: its process ended")
+            self._lost(slot, kind, run, exc)
             return
         except self.ray.exceptions.RayTaskError as exc:
             cause = unwrap(exc)
@@ -372,7 +403,7 @@ class FleetRunner:
             if why is not None:
                 self._retire(slot, f"restarted on {value.label}, which {why}")
                 return
-            slot.info = value
+            slot.info, slot.due, slot.ask_at = value, None, None
             self._submit(slot)
             return
         assert run is not None
@@ -390,8 +421,6 @@ class FleetRunner:
         self._submit(slot)
 
     def run(self) -> SweepResult:
-        import time
-
         t0 = time.monotonic()
         self.progress.start(len(self.f.todo))
         self.sink.note_torn()
@@ -401,12 +430,18 @@ class FleetRunner:
                 try:
                     for slot in self.slots:
                         self._submit(slot)
-                    while self.inflight:
-                        ready, _ = self.ray.wait(list(self.inflight), num_returns=1,
-                                                 timeout=POLL_S)
+                    while self.inflight or any(s.alive and s.due is not None
+                                               for s in self.slots):
+                        ready: list[Any] = []
+                        if self.inflight:
+                            ready, _ = self.ray.wait(list(self.inflight), num_returns=1,
+                                                     timeout=POLL_S)
+                        else:  # only lost workers left, waiting to be asked again
+                            time.sleep(POLL_S)
                         guard.check()
                         for ref in ready:
                             self._arrived(ref, guard)
+                        self._waiting()
                 finally:
                     with guard.critical():  # a second Ctrl-C waits for the restores
                         problems = stop_workers(self.ray, [s.actor for s in self.slots],
