@@ -362,6 +362,7 @@ class FleetRunner:
         target = min(live, key=lambda s: (len(s.queue), s.index))
         idle = not target.queue and not any(s is target for s, _, _ in self.inflight.values())
         target.queue.extend(left)
+        self.progress.moved(slot.index, target.index, len(left))
         target.queue = deque(sorted(target.queue, key=lambda r: r.index))
         self.progress.note(f"worker {slot.index} ({slot.info.label}) is gone ({why}); its "
                            f"{len(left)} cell(s) move to worker {target.index} "

@@ -121,6 +121,14 @@ class FleetProgress(ConsoleProgress):
                                f"[{record.host} GPU {gpus}]", highlight=False, markup=False)
             sys.stderr.flush()
 
+    def moved(self, source: int, target: int, cells: int) -> None:
+        """A lost worker's cells went to another: the target's row grows by as many."""
+        if self._progress is not None and max(source, target) < len(self._rows):
+            tasks = {t.id: t for t in self._progress.tasks}
+            dst, src = tasks[self._rows[target]], tasks[self._rows[source]]  # type: ignore[index]
+            self._progress.update(dst.id, total=(dst.total or 0) + cells)
+            self._progress.update(src.id, total=src.completed)
+
     def worker_done(self, index: int) -> None:
         self._counts[index] += 1
         if self._progress is not None and index < len(self._rows):
