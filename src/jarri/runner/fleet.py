@@ -38,6 +38,7 @@ from jarri.measure.power_tokens import PowerLevel, parse_tokens
 from jarri.paths import Workspace
 from jarri.runner.execute import RecordSink, SweepResult
 from jarri.runner.fleet_worker import FleetWorker, WorkerInfo, WorkerSpec
+from jarri.runner.ledgers import abandon, new_paths, open_ledgers
 from jarri.runner.placement import place
 from jarri.runner.plan import PlannedRun, PlanSummary, Shard, build_plan, count_changes, summarise
 from jarri.runner.progress import FleetProgress
@@ -233,6 +234,8 @@ def prepare_fleet(cfg: SweepConfig, sweep_id: str, *, dry_run: bool = False) -> 
         ray.shutdown()
         raise
     sweep: FleetSweep | None = None
+    writers: dict[str, LedgerWriter] = {}
+    created: set[Path] = set()
     try:
         ref = workers[0]
         for other in workers[1:]:
@@ -240,10 +243,8 @@ def prepare_fleet(cfg: SweepConfig, sweep_id: str, *, dry_run: bool = False) -> 
                 raise _refusal(other, why)
         ws = Workspace(Path(cfg.workspace))
         # Lock, then read: a second sweep in this workspace can neither plan nor write.
-        writers: dict[str, LedgerWriter] = {}
-        if not dry_run:
-            for e in experiments:
-                writers[e.experiment_id] = LedgerWriter(ws.ledger(e.experiment_id)).open()
+        created = set() if dry_run else new_paths(ws, experiments)
+        writers = {} if dry_run else open_ledgers(ws, experiments)
         levels: list[PowerLevel | None] = [lv.token for lv in ref.levels] or [None]
         plan = build_plan(sweep_id=sweep_id, backend=cfg.backend, models=cfg.models,
                           infos=ref.infos, experiments=experiments,
@@ -261,6 +262,7 @@ def prepare_fleet(cfg: SweepConfig, sweep_id: str, *, dry_run: bool = False) -> 
         return sweep
     except BaseException:
         if sweep is None:
+            abandon(writers, created)
             stop_workers(ray, actors, [True] * len(actors))
             ray.shutdown()
         raise

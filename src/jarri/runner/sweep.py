@@ -26,6 +26,7 @@ from jarri.measure.power import PowerController, ResolvedLevel, resolve, restore
 from jarri.measure.power_tokens import PowerLevel, parse_tokens
 from jarri.paths import Workspace
 from jarri.runner.execute import SweepResult, SweepRunner
+from jarri.runner.ledgers import abandon, new_paths, open_ledgers
 from jarri.runner.plan import PlannedRun, PlanSummary, Shard, build_plan, summarise
 from jarri.runner.progress import SweepProgress
 from jarri.runner.record_builder import SweepContext
@@ -136,8 +137,8 @@ def _prepare_rest(cfg: SweepConfig, dry_run: bool, gpus: GpuSetup,
     # Lock first, then read: otherwise two sweeps could both see a run as missing. Locked
     # before the backend loads a model, so a second sweep is refused at once.
     shard = Shard.parse(cfg.shard) if cfg.shard else None
-    created = set() if dry_run else _new_paths(ws, experiments)
-    writers = {} if dry_run else _open_ledgers(ws, experiments)
+    created = set() if dry_run else new_paths(ws, experiments)
+    writers = {} if dry_run else open_ledgers(ws, experiments)
     try:
         backend = make_backend(cfg.backend, base_url=cfg.base_url, keep_alive=cfg.keep_alive,
                                ollama_api=cfg.ollama_api, openai_endpoint=cfg.openai_endpoint,
@@ -161,7 +162,7 @@ def _prepare_rest(cfg: SweepConfig, dry_run: bool, gpus: GpuSetup,
             backend.close()
             raise
     except BaseException:
-        _abandon(writers, created)
+        abandon(writers, created)
         raise
     sweep_id = sweep_id_for(cfg)
     plan = build_plan(sweep_id=sweep_id, backend=cfg.backend, models=cfg.models, infos=infos,
@@ -175,43 +176,6 @@ def _prepare_rest(cfg: SweepConfig, dry_run: bool, gpus: GpuSetup,
     summary = summarise(plan, todo, repeats=cfg.repeats, power_levels=levels)
     return PreparedSweep(cfg, sweep_id, ws, backend, version, infos, experiments, levels, plan,
                          todo, state, summary, gpus, resolved, notes, writers, gpu_locks)
-
-
-def _open_ledgers(ws: Workspace, experiments: list[Experiment]) -> dict[str, LedgerWriter]:
-    writers: dict[str, LedgerWriter] = {}
-    try:
-        for e in experiments:
-            writers[e.experiment_id] = LedgerWriter(ws.ledger(e.experiment_id)).open()
-    except BaseException:
-        _abandon(writers, set())
-        raise
-    return writers
-
-
-def _new_paths(ws: Workspace, experiments: list[Experiment]) -> set[Path]:
-    """The ledger files and folders that opening the ledgers will create."""
-    new: set[Path] = set()
-    for e in experiments:
-        path = ws.ledger(e.experiment_id)
-        while not path.exists() and path != path.parent:
-            new.add(path)
-            path = path.parent
-    return new
-
-
-def _abandon(writers: dict[str, LedgerWriter], created: set[Path]) -> None:
-    """Close the ledgers of a preparation that failed, and remove what opening them
-    created (empty files and folders only), so bad input leaves nothing behind."""
-    for w in writers.values():
-        w.close()
-    for path in sorted(created, key=lambda p: len(p.parts), reverse=True):
-        try:
-            if path.is_dir():
-                path.rmdir()  # only when empty
-            elif path.stat().st_size == 0:
-                path.unlink()
-        except OSError:
-            pass
 
 
 def execute(p: PreparedSweep, progress: SweepProgress,
