@@ -81,3 +81,25 @@ def test_ray_and_one_machine_give_the_same_keys_records_and_surfaces(
     built = {name: surfaces(tmp_path / name) for name in recs}
     assert len(built["single"]) > 10
     assert built["fleet"] == built["single"]
+
+
+@pytest.mark.model
+def test_the_real_model_answers_the_same_on_ray_workers_as_on_one_machine(
+        cluster: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    """gemma3:270m through the embedded llama.cpp engine, loaded by each worker on its own:
+    greedy decoding gives the same answers, token counts and scores as one machine."""
+    address, env = cluster
+    common = ["-m", "gemma3:270m", "--idle-s", "0", "--sweep", "real"]
+    single = run_jarri("run", "-w", str(tmp_path / "single"), *common, env=env)
+    assert single.returncode == 0, single.stderr
+    fleet = run_jarri("run", "-w", str(tmp_path / "fleet"), *common, "--ray", address, env=env)
+    assert fleet.returncode == 0, fleet.stdout + fleet.stderr
+    assert "worker  w0 " in fleet.stdout and "worker  w1 " in fleet.stdout
+
+    def outcome(name: str) -> dict[str, tuple]:
+        return {r.run_key: (r.answer_sha256, r.output_tokens, r.score_percent, r.status,
+                            r.failure_type) for r in read_ledger(tmp_path / name / LEDGER).records}
+
+    single_out, fleet_out = outcome("single"), outcome("fleet")
+    assert len(fleet_out) == 6 and fleet_out == single_out
+    assert all(v[3] == "ok" and v[0] for v in fleet_out.values())
