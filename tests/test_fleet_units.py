@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,9 @@ def spec(**over: object) -> WorkerSpec:
     return WorkerSpec(**values)  # type: ignore[arg-type]
 
 
-def test_a_worker_owns_its_gpu_resolves_levels_and_gives_it_back(fake_nvml: Nvml) -> None:
+def test_a_worker_owns_its_gpu_resolves_levels_and_gives_it_back(
+        fake_nvml: Nvml, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("jarri.runner.fleet_worker.LOCK_WAIT_S", 0.5)
     w = FleetWorker(spec())
     info = w.setup()
     assert [g.index for g in info.gpus] == [1] and info.meter == "NvmlEnergyMeter"
@@ -64,10 +67,13 @@ def test_a_worker_owns_its_gpu_resolves_levels_and_gives_it_back(fake_nvml: Nvml
         [("60", 420.0), ("100", 700.0)]
     assert any("measured once" in n for n in info.notes)
     assert info.infos["m"].digest is None and info.label.endswith("GPU 1 NVIDIA H100 80GB HBM3")
-    # its GPU is locked while it lives: a second worker for the same GPU is refused
+    # its GPU is locked while it lives: a second worker for the same GPU is refused (after
+    # waiting LOCK_WAIT_S for it, as for a worker Ray is still ending)
+    t0 = time.monotonic()
     second = FleetWorker(spec())
     with pytest.raises(ConfigError, match="held by another running sweep"):
         second.setup()
+    assert time.monotonic() - t0 >= 0.5
     assert w.close() == [f"{socket.gethostname()}: power limits restored"]
     third = FleetWorker(spec())
     assert third.setup().levels

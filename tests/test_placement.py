@@ -18,7 +18,7 @@ from jarri.backends.base import GenerationOptions, ModelInfo
 from jarri.measure.nvml import GpuIdentity
 from jarri.measure.power import GpuTarget, ResolvedLevel
 from jarri.measure.power_tokens import parse_tokens
-from jarri.runner.fleet import disagreement
+from jarri.runner.fleet import disagreement, sharing
 from jarri.runner.fleet_worker import WorkerInfo
 from jarri.runner.placement import place
 from jarri.runner.plan import build_plan, count_changes
@@ -86,13 +86,14 @@ def test_a_placement_needs_a_worker() -> None:
 
 
 def _info(host: str, watts: float, digest: str = "d1", think: bool | None = None,
+          node: str = "", gpu_uuid: str | None = None, meter: str = "NvmlEnergyMeter",
           ) -> WorkerInfo:
     token = parse_tokens("60")[0]
-    gpu = GpuIdentity(0, "NVIDIA GeForce RTX 4090", f"GPU-{host}", "580", 24564)
+    gpu = GpuIdentity(0, "NVIDIA GeForce RTX 4090", gpu_uuid or f"GPU-{host}", "580", 24564)
     level = ResolvedLevel(token, (GpuTarget(0, gpu.uuid, watts, watts / 0.6, 150, 600,
                                             False),))
-    return WorkerInfo(host=host, pid=1, node_id="", ray_gpu_ids=("0",), gpus=(gpu,),
-                      gpu_reason="", meter="NvmlEnergyMeter", levels=(level,),
+    return WorkerInfo(host=host, pid=1, node_id=node, ray_gpu_ids=("0",), gpus=(gpu,),
+                      gpu_reason="", meter=meter, levels=(level,),
                       backend_version="0.12.6", infos={"m": ModelInfo("m", digest=digest)},
                       options={"m": GenerationOptions(think=think)})
 
@@ -129,3 +130,24 @@ def test_without_ray_installed_ray_says_how_to_install_it(tmp_path: Path) -> Non
                        env=env, capture_output=True, text=True, timeout=120,
                        stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and "need --ray" in r.stderr
+
+
+def test_workers_that_would_overlap_on_one_node_are_refused() -> None:
+    a0 = _info("a", 270.0, node="n1", gpu_uuid="GPU-a0")
+    a1 = _info("a", 270.0, node="n1", gpu_uuid="GPU-a1")
+    b0 = _info("b", 270.0, node="n2", gpu_uuid="GPU-b0")
+    # one GPU each, metered each on its own, an in-process backend: fine
+    assert sharing("llamacpp", [a0, a1, b0]) is None
+    assert sharing("mock", [a0, a1]) is None
+    # one server per node, whatever GPU each worker meters
+    for backend in ("ollama", "openai"):
+        refused = sharing(backend, [a0, a1, b0])
+        assert refused is not None and "2 workers on a" in refused.message
+        assert "--ray-resource" in (refused.hint or "")
+        assert sharing(backend, [a0, b0]) is None  # one worker per node
+    # a meter of the whole machine
+    rapl = sharing("mock", [replace(a0, meter="RaplMeter"), replace(a1, meter="RaplMeter")])
+    assert rapl is not None and "RaplMeter" in rapl.message
+    # two workers counting the same GPU (a resource with two units on one node)
+    same = sharing("mock", [a0, replace(a1, gpus=a0.gpus)])
+    assert same is not None and "the same GPU" in same.message

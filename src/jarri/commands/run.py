@@ -284,7 +284,7 @@ def _run_fleet(cfg: SweepConfig, dry_run: bool) -> None:
     from jarri.runner.sweep import sweep_id_for
 
     with SignalGuard() as guard:
-        f = prepare_fleet(cfg, sweep_id_for(cfg), dry_run=dry_run)
+        f = prepare_fleet(cfg, sweep_id_for(cfg), dry_run=dry_run, check=guard.check)
         try:
             guard.check()
         except SweepInterrupted:

@@ -151,6 +151,6 @@ class SweepRunner:
             guard.check()  # a signal during the run (a model load included): not written
             with guard.critical():
                 record = self.sink.write(finished)
-            result.count(record)
+                result.count(record)  # counted with its write: "N saved" is exact
             self.progress.done(record)
             guard.check()

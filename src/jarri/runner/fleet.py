@@ -26,6 +26,7 @@ import contextlib
 import logging
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -56,6 +57,7 @@ MAX_CELL_LOSSES = 3
 START_GRACE_S = 120.0
 POLL_S = 0.25  # how often the driver looks at signals while it waits for results
 RETRY_S = 0.5  # how often the driver asks a lost worker whether Ray has restarted it
+STOP_GRACE_S = 60.0  # how long the workers together may take to put their GPUs back
 INSTALL_HINT = ("pip install 'jarri[ray]' (Ray 2.x, the same version on every node), or run "
                 "without --ray")
 
@@ -151,6 +153,46 @@ def disagreement(ref: WorkerInfo, other: WorkerInfo) -> str | None:
     return None
 
 
+# Backends that are a server on the node: two workers on one node would send it requests at
+# once, whatever GPU each worker meters.
+SERVER_BACKENDS = ("ollama", "openai")
+# Meters of the whole node, not of one GPU: two workers on one node would overlap in them.
+NODE_METERS = ("RaplMeter",)
+
+
+def sharing(backend: str, workers: list[WorkerInfo]) -> ConfigError | None:
+    """Why workers that share a node would measure each other's runs, or None: energy
+    windows must never overlap on what a meter measures."""
+    by_node: dict[str, list[WorkerInfo]] = {}
+    for w in workers:
+        by_node.setdefault(w.node_id or w.host, []).append(w)
+    for group in by_node.values():
+        if len(group) < 2:
+            continue
+        where = f"{len(group)} workers on {group[0].host}"
+        if backend in SERVER_BACKENDS:
+            return ConfigError(
+                f"{where} would send requests to that node's one {backend} server at once, "
+                "so their runs would share its GPUs and their energy and times would mix",
+                hint="give each node one unit of a resource of its own ('ray start ... "
+                     "--resources {\"jarri\": 1}') and --ray-resource jarri: one worker per "
+                     "node counts the node's GPUs")
+        meters = {w.meter for w in group} & set(NODE_METERS)
+        if meters:
+            return ConfigError(
+                f"{where} would measure energy with {', '.join(sorted(meters))}, which "
+                "reads the whole machine, so their energy windows would overlap",
+                hint="one worker per node (--ray-resource with one unit per node), or GPUs "
+                     "with NVML")
+        uuids = [g.uuid for w in group for g in w.gpus]
+        if len(uuids) != len(set(uuids)):
+            return ConfigError(
+                f"{where} count the same GPU(s), so their energy windows would overlap",
+                hint="with --ray-resource give each node one unit, or point each worker at "
+                     "its own GPUs (num_gpus: leave --ray-resource out)")
+    return None
+
+
 def _refusal(who: WorkerInfo, why: str) -> ConfigError:
     return ConfigError(
         f"the fleet worker on {who.label} cannot join this sweep: {why}",
@@ -161,6 +203,7 @@ def _refusal(who: WorkerInfo, why: str) -> ConfigError:
 
 
 def start_workers(ray: ModuleType, cfg: SweepConfig, spec: WorkerSpec,
+                  check: Callable[[], None] = lambda: None,
                   ) -> tuple[list[Any], list[WorkerInfo]]:
     """One worker per GPU (or per unit of --ray-resource), sorted by host and GPU."""
     resource = cfg.ray_resource or "GPU"
@@ -176,49 +219,111 @@ def start_workers(ray: ModuleType, cfg: SweepConfig, spec: WorkerSpec,
         raise ConfigError(f"--ray-workers {count}: the cluster offers only {offered} "
                           f"{resource!r}")
     options: dict[str, Any] = {"max_restarts": MAX_RESTARTS, "max_task_retries": 0,
-                               "max_concurrency": 2, "num_cpus": 0}
+                               "max_concurrency": 4, "num_cpus": 0}
     if cfg.ray_resource:
         options["resources"] = {cfg.ray_resource: 1}
     else:
         options["num_gpus"] = 1
     remote = ray.remote(FleetWorker)
     actors = [remote.options(**options).remote(spec) for _ in range(count)]
+    limit = cfg.load_timeout_s + START_GRACE_S
     try:
-        infos = ray.get([a.setup.remote() for a in actors], timeout=cfg.load_timeout_s
-                        + START_GRACE_S)
+        refs = [a.setup.remote() for a in actors]
+        deadline = time.monotonic() + limit
+        pending = list(refs)
+        while pending:  # short waits: a signal is noticed between them (check)
+            _, pending = ray.wait(pending, num_returns=len(pending), timeout=POLL_S)
+            check()
+            if pending and time.monotonic() > deadline:
+                raise ConfigError(f"the {count} fleet workers did not all start within "
+                                  f"{limit:.0f} s ({len(pending)} did not)",
+                                  hint="another job may hold the cluster's GPUs ('ray status')")
+        infos = ray.get(refs)
     except BaseException as exc:
         stop_workers(ray, actors, [True] * count)
         cause = unwrap(exc)
         if isinstance(cause, JarriError):
             raise cause from None
-        if type(exc).__name__ == "GetTimeoutError":
-            raise ConfigError(f"the {count} fleet workers did not all start within "
-                              f"{cfg.load_timeout_s + START_GRACE_S:.0f} s",
-                              hint="another job may hold the cluster's GPUs ('ray status')"
-                              ) from None
         raise
     order = sorted(range(count), key=lambda i: infos[i].sort_key)
     return [actors[i] for i in order], [infos[i] for i in order]
 
 
 def stop_workers(ray: ModuleType, actors: list[Any], alive: list[bool]) -> list[str]:
-    """Each live worker puts its GPU back (close), then every worker process ends."""
+    """Each live worker puts its GPU back (close; all at once, one deadline), then every
+    worker process ends. Returns what went wrong, for the user."""
     problems: list[str] = []
-    closing = [a.close.remote() for a, up in zip(actors, alive, strict=True) if up]
-    for ref in closing:
+    closing = {a.close.remote(): i for i, (a, up) in enumerate(zip(actors, alive, strict=True))
+               if up}
+    done, pending = ray.wait(list(closing), num_returns=len(closing), timeout=STOP_GRACE_S) \
+        if closing else ([], [])
+    for ref in done:
         try:
-            ray.get(ref, timeout=START_GRACE_S)
+            ray.get(ref)
         except BaseException as exc:  # noqa: BLE001 - every worker still gets its chance
-            problems.append(str(unwrap(exc)).splitlines()[0][:300])
+            problems.append(f"worker {closing[ref]} could not put its GPU back: "
+                            f"{str(unwrap(exc)).splitlines()[0][:300]} (run 'jarri power "
+                            "restore' on its node)")
+    for ref in pending:
+        problems.append(f"worker {closing[ref]} did not answer within {STOP_GRACE_S:g} s to "
+                        "put its GPU back (run 'jarri power restore' on its node)")
     for a in actors:
         with contextlib.suppress(Exception):  # already gone
             ray.kill(a, no_restart=True)
     return problems
 
 
-def prepare_fleet(cfg: SweepConfig, sweep_id: str, *, dry_run: bool = False) -> FleetSweep:
+def _restore_here() -> list[str]:
+    """On one node: put back the limits its journal holds (of GPUs no running sweep holds)."""
+    from jarri.measure.gpu import open_gpus
+    from jarri.measure.power import restore_from_journal
+
+    gpus = open_gpus(None)
+    if gpus.nvml is None:
+        return []
+    return restore_from_journal(gpus.nvml, owner="fleet sweep clean-up")
+
+
+def restore_nodes(ray: ModuleType, node_ids: list[str]) -> list[str]:
+    """After the workers have ended: every node a worker ran on restores what its journal
+    still holds (a worker restarted on another node left its old GPU's limit there)."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    alive = {n["NodeID"]: n.get("NodeManagerHostname", n["NodeID"])
+             for n in ray.nodes() if n.get("Alive")}
+    problems: list[str] = []
+    task = ray.remote(num_cpus=0, max_retries=0)(_restore_here)
+    refs = {}
+    for node in node_ids:
+        if not node:
+            continue
+        if node not in alive:
+            problems.append(f"node {node[:12]} has left the cluster: if a limit was changed "
+                            "there, 'jarri power restore' on it puts it back")
+            continue
+        refs[task.options(scheduling_strategy=NodeAffinitySchedulingStrategy(
+            node, soft=False)).remote()] = node
+    done, pending = ray.wait(list(refs), num_returns=len(refs), timeout=STOP_GRACE_S) \
+        if refs else ([], [])
+    for ref in done:
+        try:
+            ray.get(ref)
+        except BaseException as exc:  # noqa: BLE001 - reported, never lost
+            problems.append(f"{alive[refs[ref]]}: the journal restore failed: "
+                            f"{str(unwrap(exc)).splitlines()[0][:300]} (run 'jarri power "
+                            "restore' there)")
+    for ref in pending:
+        problems.append(f"{alive[refs[ref]]}: the journal restore did not finish within "
+                        f"{STOP_GRACE_S:g} s (run 'jarri power restore' there)")
+    return problems
+
+
+def prepare_fleet(cfg: SweepConfig, sweep_id: str, *, dry_run: bool = False,
+                  check: Callable[[], None] = lambda: None) -> FleetSweep:
     """Check everything that can fail, on the driver and on every worker, before the first
-    run: tokens, the cluster, each worker's GPU and backend, the experiments, the ledgers."""
+    run: tokens, the cluster, each worker's GPU and backend, how workers share nodes, the
+    experiments, the ledgers. ``check`` raises for a signal received meanwhile (Ray's own
+    waits swallow what a signal handler raises)."""
     tokens = tuple(parse_tokens(cfg.tdp_levels)) if cfg.tdp_levels else ()
     registry = SuiteRegistry([Path(d) for d in cfg.suite_dirs])
     experiments = [registry.load(e) for e in cfg.experiments]
@@ -229,7 +334,7 @@ def prepare_fleet(cfg: SweepConfig, sweep_id: str, *, dry_run: bool = False) -> 
     try:
         spec = WorkerSpec(config=cfg, sweep_id=sweep_id, tokens=tokens,
                           resource=cfg.ray_resource, dry_run=dry_run)
-        actors, workers = start_workers(ray, cfg, spec)
+        actors, workers = start_workers(ray, cfg, spec, check)
     except BaseException:
         ray.shutdown()
         raise
@@ -241,6 +346,8 @@ def prepare_fleet(cfg: SweepConfig, sweep_id: str, *, dry_run: bool = False) -> 
         for other in workers[1:]:
             if (why := disagreement(ref, other)) is not None:
                 raise _refusal(other, why)
+        if (shared := sharing(cfg.backend, workers)) is not None:
+            raise shared
         ws = Workspace(Path(cfg.workspace))
         # Lock, then read: a second sweep in this workspace can neither plan nor write.
         created = set() if dry_run else new_paths(ws, experiments)
@@ -275,13 +382,26 @@ class _Slot:
     index: int
     actor: Any
     info: WorkerInfo
-    queue: deque[PlannedRun]
+    queue: deque[PlannedRun]        # cells not handed out yet, in plan order
+    running: PlannedRun | None = None   # the cell in flight (at most one)
+    asking: bool = False            # a setup() call is in flight
     alive: bool = True
-    deaths: int = 0
+    # Ask setup() before the next cell: after a restart, or before moved cells go to a worker
+    # that sat idle (Ray may have restarted it quietly, elsewhere).
+    check_first: bool = False
     # When a lost worker must be back by (monotonic clock); None while it is up.
     due: float | None = None
     # When to ask a lost worker again whether it is back; None: not waiting.
     ask_at: float | None = None
+    nodes: set[str] = field(default_factory=set)  # the Ray nodes it ran on
+
+    @property
+    def up(self) -> bool:
+        return self.alive and self.due is None
+
+    @property
+    def idle(self) -> bool:
+        return self.running is None and not self.asking
 
 
 class FleetRunner:
@@ -290,49 +410,68 @@ class FleetRunner:
         self.ray = f.ray
         self.progress = progress
         self.sink = RecordSink(f.workspace, progress, f.writers)
-        self.slots = [_Slot(i, a, w, deque(q)) for i, (a, w, q)
+        self.slots = [_Slot(i, a, w, deque(q), nodes={w.node_id}) for i, (a, w, q)
                       in enumerate(zip(f.actors, f.workers, f.queues, strict=True))]
-        # ref -> (slot, "cell" | "setup", the cell)
-        self.inflight: dict[Any, tuple[_Slot, str, PlannedRun | None]] = {}
+        # ref -> (slot, "cell" | "setup")
+        self.inflight: dict[Any, tuple[_Slot, str]] = {}
         self.losses: Counter[str] = Counter()
         self.written: set[str] = set()
         self.result = SweepResult()
         self.abandoned: list[str] = []
         self.duplicates = 0
-        self._died = getattr(self.ray.exceptions, "ActorDiedError", ())
+        exceptions = self.ray.exceptions
+        self._died = getattr(exceptions, "ActorDiedError", ())
+        # A result whose node died before the driver fetched it is lost like its worker.
+        self._gone = (exceptions.RayActorError, *(
+            (exceptions.ObjectLostError,) if hasattr(exceptions, "ObjectLostError") else ()))
 
     # --- dispatch
-    def _submit(self, slot: _Slot) -> None:
-        if not slot.alive:
+    def _dispatch(self, slot: _Slot) -> None:
+        """Give a worker that is up and idle its next step: a check, or its next cell."""
+        if not slot.up or not slot.idle:
+            return
+        if slot.check_first:
+            self._ask(slot)
             return
         if not slot.queue:
             self.progress.worker(slot.index, "finished")
             return
-        run = slot.queue[0]
+        run = slot.running = slot.queue.popleft()
         attempt, superseded = self.f.state.next_attempt(run.run_key)
-        ref = slot.actor.run_cell.remote(run, attempt, superseded)
-        self.inflight[ref] = (slot, "cell", run)
+        self.inflight[slot.actor.run_cell.remote(run, attempt, superseded)] = (slot, "cell")
         self.progress.worker(slot.index, f"{run.model} {run.task.experiment_id}/"
                                          f"{run.task.task_id} r{run.repeat_index}"
                                          f"{' @' + run.power.request if run.power else ''}")
 
-    def _lost(self, slot: _Slot, kind: str, run: PlannedRun | None,
-              exc: BaseException) -> None:
+    def _ask(self, slot: _Slot) -> None:
+        slot.asking, slot.ask_at = True, None
+        self.inflight[slot.actor.setup.remote()] = (slot, "setup")
+
+    def _requeue(self, slot: _Slot) -> None:
+        """The cell in flight did not come back: it runs again, unless it keeps killing
+        its worker."""
+        run, slot.running = slot.running, None
+        if run is None:
+            return
+        self.losses[run.run_key] += 1
+        if self.losses[run.run_key] >= MAX_CELL_LOSSES:
+            label = f"{run.model} {run.task.experiment_id}/{run.task.task_id} " \
+                    f"r{run.repeat_index}"
+            self.abandoned.append(label)
+            self.progress.note(f"warning: {label} was in flight during "
+                               f"{MAX_CELL_LOSSES} worker deaths; left for a rerun")
+        else:
+            slot.queue.appendleft(run)
+
+    def _lost(self, slot: _Slot, kind: str, exc: BaseException) -> None:
         """A call failed because the worker is gone. Ray says whether for good (ActorDiedError:
         its restarts are used up, or it was ended) or for now (ActorUnavailableError: it is
         restarting, or its node cannot be reached); for now, the driver asks again until the
         worker answers or --ray-restart-timeout-s runs out."""
-        why = f"{type(exc).__name__}: its process ended or cannot be reached"
-        if kind == "cell" and run is not None:
-            slot.deaths += 1
-            self.losses[run.run_key] += 1
-            if self.losses[run.run_key] >= MAX_CELL_LOSSES:
-                slot.queue.popleft()
-                label = f"{run.model} {run.task.experiment_id}/{run.task.task_id} " \
-                        f"r{run.repeat_index}"
-                self.abandoned.append(label)
-                self.progress.note(f"warning: {label} was in flight during "
-                                   f"{MAX_CELL_LOSSES} worker deaths; left for a rerun")
+        if kind == "cell":
+            self._requeue(slot)
+        else:
+            slot.asking = False
         if isinstance(exc, self._died):
             self._retire(slot, f"Ray will not restart it ({type(exc).__name__})")
             return
@@ -341,19 +480,26 @@ class FleetRunner:
             # deadline the worker is given up and its cells move on.
             slot.due = time.monotonic() + self.f.config.ray_restart_timeout_s
             self.progress.worker(slot.index, "restarting")
-            self.progress.note(f"worker {slot.index} ({slot.info.label}) was lost ({why}); "
-                               "waiting for Ray to restart it; its cell runs again")
+            self.progress.note(f"worker {slot.index} ({slot.info.label}) was lost "
+                               f"({type(exc).__name__}: its process ended or cannot be "
+                               "reached); waiting for Ray to restart it; its cell runs again")
+        slot.check_first = True
         slot.ask_at = time.monotonic() + RETRY_S
 
     def _retire(self, slot: _Slot, why: str) -> None:
-        """Give up a worker for good: its cells move to the live one with the fewest left."""
-        slot.alive = False
+        """Give up a worker for good: its cells move to a live one (up first, then the one
+        with the fewest left)."""
+        for ref, (owner, _) in list(self.inflight.items()):
+            if owner is slot:
+                del self.inflight[ref]
+        self._requeue(slot)
+        slot.alive, slot.asking = False, False
         self.progress.worker(slot.index, f"gone: {why}")
         with contextlib.suppress(Exception):  # already gone
             self.ray.kill(slot.actor, no_restart=True)
-        live = [s for s in self.slots if s.alive]
         left = list(slot.queue)
         slot.queue.clear()
+        live = [s for s in self.slots if s.alive]
         if not live:
             if left:
                 raise JarriError(
@@ -361,16 +507,16 @@ class FleetRunner:
                     f"{self.result.written} run(s) saved, {len(left)} left in its queue",
                     hint="rerun the same command to resume from the ledger")
             return
-        target = min(live, key=lambda s: (len(s.queue), s.index))
-        idle = not target.queue and not any(s is target for s, _, _ in self.inflight.values())
-        target.queue.extend(left)
+        target = min(live, key=lambda s: (not s.up, len(s.queue) + (s.running is not None),
+                                          s.index))
+        target.queue = deque(sorted([*target.queue, *left], key=lambda r: r.index))
         self.progress.moved(slot.index, target.index, len(left))
-        target.queue = deque(sorted(target.queue, key=lambda r: r.index))
         self.progress.note(f"worker {slot.index} ({slot.info.label}) is gone ({why}); its "
                            f"{len(left)} cell(s) move to worker {target.index} "
                            f"({target.info.label})")
-        if idle:
-            self._submit(target)
+        if left and target.up and target.idle:
+            target.check_first = True  # it sat idle: Ray may have restarted it meanwhile
+            self._dispatch(target)
 
     def _waiting(self) -> None:
         """Lost workers: ask again whether they are back, or give them up."""
@@ -379,49 +525,56 @@ class FleetRunner:
             if not slot.alive or slot.due is None:
                 continue
             if now > slot.due:
-                for ref, (owner, _, _) in list(self.inflight.items()):
-                    if owner is slot:
-                        del self.inflight[ref]
                 self._retire(slot, f"it did not come back within "
                                    f"{self.f.config.ray_restart_timeout_s:g} s")
-            elif slot.ask_at is not None and now >= slot.ask_at:
-                slot.ask_at = None
-                self.inflight[slot.actor.setup.remote()] = (slot, "setup", None)
+            elif slot.ask_at is not None and now >= slot.ask_at and not slot.asking:
+                self._ask(slot)
 
     def _arrived(self, ref: Any, guard: SignalGuard) -> None:
-        slot, kind, run = self.inflight.pop(ref)
+        slot, kind = self.inflight.pop(ref)
         try:
             value = self.ray.get(ref)
-        except self.ray.exceptions.RayActorError as exc:
-            self._lost(slot, kind, run, exc)
+        except self._gone as exc:
+            self._lost(slot, kind, exc)
             return
         except self.ray.exceptions.RayTaskError as exc:
             cause = unwrap(exc)
             if kind == "setup":  # restarted where it cannot run (no GPU, a lock held...)
+                slot.asking = False
                 self._retire(slot, f"its restart failed: {str(cause).splitlines()[0][:200]}")
                 return
             raise cause from None  # a real error during a run stops the sweep, as on one machine
         if kind == "setup":
+            slot.asking = False
             why = disagreement(self.f.reference, value)
             if why is not None:
                 self._retire(slot, f"restarted on {value.label}, which {why}")
                 return
-            slot.info, slot.due, slot.ask_at = value, None, None
-            self._submit(slot)
+            slot.info, slot.due, slot.ask_at, slot.check_first = value, None, None, False
+            slot.nodes.add(value.node_id)
+            self._dispatch(slot)
             return
-        assert run is not None
-        slot.queue.popleft()
+        slot.running = None
         key = value.record.run_key
         if key in self.written:  # a cell is dispatched once at a time; never written twice
             self.duplicates += 1
         else:
             with guard.critical():
                 record = self.sink.write(value)
-            self.written.add(key)
-            self.result.count(record)
+                self.written.add(key)
+                self.result.count(record)
             self.progress.done(record)
             self.progress.worker_done(slot.index)
-        self._submit(slot)
+        self._dispatch(slot)
+
+    def _unaccounted(self) -> None:
+        """Every planned cell is written or named as left: a check on the dispatch itself."""
+        named = set(self.abandoned)
+        for run in self.f.todo:
+            label = f"{run.model} {run.task.experiment_id}/{run.task.task_id} " \
+                    f"r{run.repeat_index}"
+            if run.run_key not in self.written and label not in named:
+                self.abandoned.append(f"{label} (not run)")
 
     def run(self) -> SweepResult:
         t0 = time.monotonic()
@@ -432,7 +585,7 @@ class FleetRunner:
             with SignalGuard() as guard:
                 try:
                     for slot in self.slots:
-                        self._submit(slot)
+                        self._dispatch(slot)
                     while self.inflight or any(s.alive and s.due is not None
                                                for s in self.slots):
                         ready: list[Any] = []
@@ -445,10 +598,14 @@ class FleetRunner:
                         for ref in ready:
                             self._arrived(ref, guard)
                         self._waiting()
+                    self._unaccounted()
                 finally:
                     with guard.critical():  # a second Ctrl-C waits for the restores
                         problems = stop_workers(self.ray, [s.actor for s in self.slots],
                                                 [s.alive for s in self.slots])
+                        if self.f.power_levels != [None]:
+                            problems += restore_nodes(
+                                self.ray, sorted(set().union(*(s.nodes for s in self.slots))))
         except SweepInterrupted as exc:
             self.result.interrupted_by = exc.signal_name
         finally:
@@ -456,9 +613,8 @@ class FleetRunner:
             self.result.ledgers |= self.sink.close()
             self.result.elapsed_s = time.monotonic() - t0
             self.ray.shutdown()
-        for p in problems:
-            self.progress.note(f"warning: a worker's restore reported: {p} (run 'jarri power "
-                               "restore' on that node)")
+            for p in problems:
+                self.progress.note(f"warning: {p}")
         self.result.abandoned = list(self.abandoned)
         return self.result
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, replace
 
 from jarri import __version__
@@ -27,13 +28,16 @@ from jarri.backends.locality import backend_url, energy_elsewhere
 from jarri.config import SweepConfig
 from jarri.errors import ConfigError, PowerLimitUnavailable
 from jarri.measure.gpu import GpuSetup, best_meter_for, open_gpus
-from jarri.measure.gpu_lock import GpuLock, acquire_all, release_all
+from jarri.measure.gpu_lock import GpuBusy, GpuLock, acquire_all, release_all
 from jarri.measure.nvml import GpuIdentity, Nvml
 from jarri.measure.power import PowerController, ResolvedLevel, resolve, restore_from_journal
 from jarri.measure.power_tokens import PowerLevel
 from jarri.runner.cell import CellExecutor, FinishedRun
 from jarri.runner.plan import PlannedRun
 from jarri.runner.record_builder import SweepContext
+
+# How long a worker waits for its GPU's lock before it takes the holder for another sweep.
+LOCK_WAIT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,20 @@ class FleetWorker:
         return os.getpid()
 
     # --- start
+    @staticmethod
+    def _lock(uuids: list[str], owner: str) -> list[GpuLock]:
+        """The GPUs' locks, waiting a little: a worker of a driver that was just killed may
+        still hold one until Ray ends it, and a sibling worker restoring this node's journal
+        holds each lock for a moment. Held longer, it is another sweep: refused."""
+        deadline = time.monotonic() + LOCK_WAIT_S
+        while True:
+            try:
+                return acquire_all(uuids, owner)
+            except GpuBusy:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.25)
+
     def _release(self) -> None:
         release_all(self._locks)
         self._locks = []
@@ -198,7 +216,7 @@ class FleetWorker:
             owner = f"sweep {spec.sweep_id} (fleet worker pid {os.getpid()})"
             if not spec.dry_run:
                 if spec.tokens:
-                    self._locks = acquire_all(uuids, owner)
+                    self._locks = self._lock(uuids, owner)
                 # A killed predecessor may have left a limit changed: its journal says which.
                 notes.extend(restore_from_journal(
                     gpus.nvml, owned=frozenset(uuids) if self._locks else frozenset(),
