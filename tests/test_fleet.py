@@ -254,3 +254,33 @@ def test_a_worker_whose_gpu_resolves_other_watts_is_refused_before_anything_runs
             state.unlink()
         else:
             state.write_text(saved)
+
+
+@pytest.mark.parametrize("after", [0, 3, 7, 12, 18])
+def test_one_worker_killed_at_an_instant_of_its_own_loses_and_duplicates_nothing(
+        cluster: tuple[str, dict[str, str], Path], tmp_path: Path, after: int) -> None:
+    """One kill -9 per sweep, at a different point each time: while the workers start (0
+    records), early, in the middle, late; the worker killed alternates."""
+    address, env, base = cluster
+    mock = mock_file(tmp_path, 0.1)
+    ws = tmp_path / "ws"
+    proc = subprocess.Popen(jarri_cmd(*sweep_args(ws, mock, "--ray", address)), env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while len(worker_pids()) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        if after:
+            wait_for_lines(proc, ws, after)
+        pids = worker_pids()
+        os.kill(pids[after % len(pids)], signal.SIGKILL)
+        out, err = proc.communicate(timeout=240)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out + err
+    expected = one_machine_keys(env, tmp_path, mock)
+    check_fleet_ledger(ws, expected)
+    assert limits(base) == [700_000, 700_000] and not journal(base).exists()

@@ -228,17 +228,27 @@ def start_workers(ray: ModuleType, cfg: SweepConfig, spec: WorkerSpec,
     actors = [remote.options(**options).remote(spec) for _ in range(count)]
     limit = cfg.load_timeout_s + START_GRACE_S
     try:
-        refs = [a.setup.remote() for a in actors]
+        asking = {a.setup.remote(): i for i, a in enumerate(actors)}
+        answers: dict[int, WorkerInfo] = {}
         deadline = time.monotonic() + limit
-        pending = list(refs)
-        while pending:  # short waits: a signal is noticed between them (check)
-            _, pending = ray.wait(pending, num_returns=len(pending), timeout=POLL_S)
+        died = getattr(ray.exceptions, "ActorDiedError", ())
+        while asking:  # short waits: a signal is noticed between them (check)
+            done, _ = ray.wait(list(asking), num_returns=len(asking), timeout=POLL_S)
             check()
-            if pending and time.monotonic() > deadline:
+            for ref in done:
+                i = asking.pop(ref)
+                try:
+                    answers[i] = ray.get(ref)
+                except ray.exceptions.RayActorError as exc:
+                    if isinstance(exc, died):
+                        raise
+                    # killed while it started: Ray restarts it, and it is asked again
+                    asking[actors[i].setup.remote()] = i
+            if asking and time.monotonic() > deadline:
                 raise ConfigError(f"the {count} fleet workers did not all start within "
-                                  f"{limit:.0f} s ({len(pending)} did not)",
+                                  f"{limit:.0f} s ({len(asking)} did not)",
                                   hint="another job may hold the cluster's GPUs ('ray status')")
-        infos = ray.get(refs)
+        infos = [answers[i] for i in range(count)]
     except BaseException as exc:
         stop_workers(ray, actors, [True] * count)
         cause = unwrap(exc)
