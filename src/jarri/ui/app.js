@@ -99,6 +99,9 @@ async function start() {
     const t = tdp.find((r) => r.model === st.model) || tdp[0];
     if (t) st.task = t.task_key;
   }
+  // The defaults chosen here go into the URL, so the next change (a sort, a filter) keeps
+  // them and a copied URL shows the same view.
+  state.replace(st);
   state.onChange((s) => render(d, s));
   render(d, st);
 }

@@ -61,6 +61,19 @@ export function watts(w) {
   return w === null || w === undefined ? "not set" : `${num(w, 0)} W`;
 }
 
+// A requested power level as the user typed it: "60" is a percent of the card's default
+// limit, "250w" a number of watts (measure/power_tokens.py).
+export function powerRequest(req) {
+  const t = String(req);
+  if (/^[0-9]+(\.[0-9]+)?$/.test(t)) return `${t} % of default`;
+  if (/^[0-9]+(\.[0-9]+)?w$/i.test(t)) return `${t.slice(0, -1)} W asked`;
+  return t;
+}
+
+export function powerRequests(reqs) {
+  return reqs && reqs.length ? ` (${reqs.map(powerRequest).join(", ")})` : "";
+}
+
 export function seconds(v) {
   return v === null || v === undefined ? "–" : `${num(v, 3)} s`;
 }

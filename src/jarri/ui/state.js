@@ -1,5 +1,7 @@
 // The view lives in the URL hash, so a view can be shared and reloaded.
-const KEYS = ["model", "task", "q", "tq", "family", "gpu", "power", "sort", "ptask",
+// ts: the sort of every other table, "table-id:key:dir" joined by ";" (the model comparison
+// keeps its own "sort").
+const KEYS = ["model", "task", "q", "tq", "family", "gpu", "power", "sort", "ts", "ptask",
   "hidedeg", "run", "raw"];
 let listeners = [];
 
@@ -10,13 +12,37 @@ export function read() {
   return st;
 }
 
-export function update(patch) {
-  const st = { ...read(), ...patch };
+function encode(st) {
   const p = new URLSearchParams();
   for (const k of KEYS) if (st[k]) p.set(k, st[k]);
-  const hash = p.toString();
+  return p.toString();
+}
+
+export function update(patch) {
+  const hash = encode({ ...read(), ...patch });
   if (hash !== location.hash.slice(1)) location.hash = hash;
   else for (const f of listeners) f(read());
+}
+
+// Write a view into the URL without rendering it again or adding a Back step: the defaults
+// the page chose on load (so the next change keeps them, and a copied URL holds them).
+export function replace(st) {
+  const hash = encode(st);
+  if (hash !== location.hash.slice(1)) history.replaceState(null, "", `#${hash}`);
+}
+
+// One table's sort from "ts" ("" when the URL names none).
+export function tableSort(st, id) {
+  for (const part of (st.ts || "").split(";")) {
+    const at = part.indexOf(":");
+    if (at > 0 && part.slice(0, at) === id) return part.slice(at + 1);
+  }
+  return "";
+}
+
+export function withTableSort(st, id, sort) {
+  const rest = (st.ts || "").split(";").filter((p) => p && p.split(":")[0] !== id);
+  return [...rest, `${id}:${sort}`].sort().join(";");
 }
 
 export function onChange(f) {

@@ -1,7 +1,20 @@
-// A sortable table. Columns: {key, label, fmt(row) -> text, value(row) -> sortable, title}.
+// A sortable table. Columns: {key, label, fmt(row) -> text, value(row) -> sortable, title,
+// better: "higher" (the first click sorts descending)}. Every table sorts: one given onSort
+// keeps its own URL key; the others keep their sort in the URL's "ts" by table id. Headers
+// are buttons and selectable rows take the keyboard (Enter or Space), so neither needs a
+// mouse.
 import { h } from "./dom.js";
+import * as state from "./state.js";
 
-export function table({ id, columns, rows, sort, onSort, onSelect, selected, rowKey }) {
+function firstDir(col) {
+  return col && col.better === "higher" ? "desc" : "asc";
+}
+
+export function table({ id, columns, rows, sort, onSort, onSelect, selected, rowKey, caption }) {
+  if (!onSort && id) {
+    sort = state.tableSort(state.read(), id) || sort;
+    onSort = (next) => state.update({ ts: state.withTableSort(state.read(), id, next) });
+  }
   const [sortKey, dir] = (sort || "").split(":");
   const col = columns.find((c) => c.key === sortKey);
   const sorted = [...rows];
@@ -15,16 +28,35 @@ export function table({ id, columns, rows, sort, onSort, onSelect, selected, row
       return (x < y ? -1 : 1) * (dir === "desc" ? -1 : 1);
     });
   }
+  const next = (c) => (c.key === sortKey ? (dir === "asc" ? "desc" : "asc") : firstDir(c));
   const head = h("tr", {}, columns.map((c) => h("th", {
     title: c.title || null, "data-key": c.key, class: c.key === sortKey ? `sorted ${dir}` : null,
-    onclick: onSort ? () => onSort(`${c.key}:${c.key === sortKey && dir === "asc" ? "desc" : "asc"}`) : null,
-  }, c.label, c.key === sortKey ? (dir === "desc" ? " ▼" : " ▲") : "")));
-  const body = sorted.map((r) => h("tr", {
-    class: rowKey && selected && rowKey(r) === selected ? "selected" : null,
-    "data-row": rowKey ? rowKey(r) : null,
-    onclick: onSelect ? () => onSelect(r) : null,
-  }, columns.map((c) => h("td", { "data-key": c.key, class: c.cls ? c.cls(r) : null },
-    c.fmt ? c.fmt(r) : String(r[c.key] ?? "–")))));
+    scope: "col",
+    "aria-sort": c.key === sortKey ? (dir === "desc" ? "descending" : "ascending") : "none",
+    // On the cell, so a click anywhere in it sorts; the button inside takes the keyboard
+    // (Enter or Space on it is a click that reaches the cell).
+    onclick: () => onSort(`${c.key}:${next(c)}`),
+  }, h("button", { type: "button", class: "sort" },
+    c.label, c.key === sortKey ? (dir === "desc" ? " ▼" : " ▲") : ""))));
+  const choose = (r) => (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      onSelect(r);
+    }
+  };
+  const body = sorted.map((r) => {
+    const isSel = Boolean(rowKey && selected && rowKey(r) === selected);
+    return h("tr", {
+      class: isSel ? "selected" : null,
+      "data-row": rowKey ? rowKey(r) : null,
+      tabindex: onSelect ? "0" : null,
+      "aria-selected": onSelect ? String(isSel) : null,
+      onclick: onSelect ? () => onSelect(r) : null,
+      onkeydown: onSelect ? choose(r) : null,
+    }, columns.map((c) => h("td", { "data-key": c.key, class: c.cls ? c.cls(r) : null },
+      c.fmt ? c.fmt(r) : String(r[c.key] ?? "–"))));
+  });
   return h("table", { id, class: onSelect ? "data selectable" : "data" },
+    caption ? h("caption", {}, caption) : null,
     h("thead", {}, head), h("tbody", {}, body));
 }

@@ -13,6 +13,9 @@ export const METRIC_COLUMNS = [
   ["format_compliance_rate", "format followed"],
 ];
 
+// The columns derived from metrics (not in the surfaces' formulas): which way is better.
+const DERIVED_BETTER = { output_token_waste: "lower", score_per_wh_vs_best: "higher" };
+
 const CI_KEYS = new Set(["avg_score_percent", "success_rate", "avg_energy_j"]);
 
 const union = (rs, field) => [...new Set(rs.flatMap((r) => r[field] || []))].sort();
@@ -70,6 +73,7 @@ export function columns(ctx, first) {
     { key: "comparable", label: "comparable", title: defs.comparable, value: (r) => (r.comparable ? 1 : 0),
       fmt: comparable },
     ...METRIC_COLUMNS.map(([key, label]) => ({ key, label, title: defs[key],
+      better: ctx.formulas.metrics[key]?.better ?? DERIVED_BETTER[key],
       fmt: (r) => value(ctx, r, key), cls: (r) => (r[key] == null ? "na" : null) })),
     { key: "energy_coverage", label: "energy coverage", title: defs.energy_coverage || defs.skipped_energy,
       fmt: (r) => metric("energy_coverage", r.energy_coverage) },

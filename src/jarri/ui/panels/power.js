@@ -1,5 +1,5 @@
 import { h, section, empty } from "../dom.js";
-import { metric, watts } from "../format.js";
+import { metric, powerRequests, watts } from "../format.js";
 import { aggregate, vsBest } from "../metrics.js";
 import { table } from "../table.js";
 import { lines } from "../charts.js";
@@ -36,7 +36,7 @@ export function power(ctx) {
   rows.sort((a, b) => (a.gpu_key < b.gpu_key ? -1 : a.gpu_key > b.gpu_key ? 1 : (a.power_applied_w ?? -1) - (b.power_applied_w ?? -1)));
   const best = rows.filter((r) => r.score_per_wh_vs_best === 1);
   const first = { key: "power_applied_w", label: "power limit", value: (r) => r.power_applied_w,
-    fmt: (r) => `${watts(r.power_applied_w)} on ${r.gpu_name || "no GPU"}${r.power_requests.length ? ` (${r.power_requests.join(", ")})` : ""}` };
+    fmt: (r) => `${watts(r.power_applied_w)} on ${r.gpu_name || "no GPU"}${powerRequests(r.power_requests)}` };
   const cols = columns(ctx, first);
   const byGpu = new Map();
   for (const r of rows) if (r.power_applied_w != null) {

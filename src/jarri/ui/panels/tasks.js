@@ -1,5 +1,5 @@
 import { h, section, empty } from "../dom.js";
-import { metric, num, watts, energyWhy } from "../format.js";
+import { metric, num, powerRequests, watts, energyWhy } from "../format.js";
 import { aggregate, vsBest, frontier, degenerate } from "../metrics.js";
 import { table } from "../table.js";
 import { scatter } from "../charts.js";
@@ -59,7 +59,7 @@ export function ranking(ctx) {
       { key: "visible_rank", label: "rank", fmt: (c) => String(c.visible_rank) },
       { key: "model", label: "model", fmt: (c) => c.model },
       { key: "gpu_name", label: "GPU", fmt: (c) => c.gpu_name || "no GPU" },
-      { key: "power_applied_w", label: "power limit", fmt: (c) => `${watts(c.power_applied_w)}${c.power_requests ? ` (${c.power_requests.join(", ")})` : ""}` },
+      { key: "power_applied_w", label: "power limit", fmt: (c) => `${watts(c.power_applied_w)}${powerRequests(c.power_requests)}` },
       { key: "runs", label: "runs", fmt: (c) => num(c.runs) },
       { key: "comparable", label: "comparable", title: defs.comparable, value: (c) => (c.comparable ? 1 : 0), fmt: comparable },
       ...[["avg_score_percent", "avg score"], ["avg_energy_j", "avg energy"],

@@ -1,0 +1,115 @@
+"""Every table sorts (its sort in the URL), by mouse or keyboard; "higher is better" columns
+sort descending on the first click; rows are chosen with Enter; the defaults the page picks
+are in the URL, so a later change keeps them; power levels read as what was asked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page
+from tests.ui.conftest import Served, after_render, build_workspace, open_page
+
+from handledger import hand_records
+
+
+@pytest.fixture(scope="module")
+def hand(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    root = tmp_path_factory.mktemp("ui-tables")
+    ws = build_workspace(root, ledgers={
+        "benchmarks/e1/llm_benchmark_runs.jsonl": b"".join(x.to_line() for x in hand_records())})
+    served = Served(ws)
+    yield served
+    served.close()
+
+
+def view(page: Page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).fragment).items()}
+
+
+def test_the_default_selection_is_in_the_url_and_survives_the_next_change(
+        browser: Browser, hand: Served) -> None:
+    page, problems = open_page(browser, hand.url)
+    first = view(page)
+    assert first.get("model") and first.get("task"), page.url
+    assert "Selected model: " in page.inner_text("section#model-detail")
+    after_render(page, lambda: page.select_option("#f-family", "fact"))
+    later = view(page)
+    assert later["model"] == first["model"] and later["task"] == first["task"]
+    assert later["family"] == "fact"
+    assert "Select a model" not in page.inner_text("section#model-detail")
+    # the URL copied now reproduces the view in a fresh page
+    again, _ = open_page(browser, page.url)
+    assert view(again) == later
+    assert again.inner_text("section#model-detail") == page.inner_text("section#model-detail")
+    assert problems == []
+
+
+def test_every_table_sorts_and_keeps_its_sort_in_the_url(browser: Browser,
+                                                         hand: Served) -> None:
+    page, problems = open_page(browser, hand.url)
+    ids = page.eval_on_selector_all("table.data[id]", "ts => ts.map(t => t.id)")
+    assert len(ids) >= 5, ids
+    for tid in ids:
+        header = page.query_selector(f"#{tid} thead th:not([aria-sort='ascending']):not("
+                                     f"[aria-sort='descending'])")
+        assert header is not None, tid
+        key = header.get_attribute("data-key")
+        after_render(page, lambda h=header: h.query_selector("button").click())
+        th = page.query_selector(f"#{tid} thead th[data-key='{key}']")
+        assert th.get_attribute("aria-sort") in ("ascending", "descending"), tid
+        st = view(page)
+        if tid == "model-table":
+            assert st["sort"].startswith(f"{key}:")
+        else:
+            assert f"{tid}:{key}:" in st["ts"], (tid, st)
+    # every sort at once survives a reload
+    again, _ = open_page(browser, page.url)
+    for part in view(page)["ts"].split(";"):
+        tid, key, direction = part.split(":")
+        th = again.query_selector(f"#{tid} thead th[data-key='{key}']")
+        assert th.get_attribute("aria-sort") == \
+            ("descending" if direction == "desc" else "ascending"), part
+    assert problems == []
+
+
+def test_higher_is_better_sorts_descending_first_and_lower_ascending(
+        browser: Browser, hand: Served) -> None:
+    page, _ = open_page(browser, hand.url)
+    after_render(page, lambda: page.click("#model-table th[data-key='success_rate'] button"))
+    assert view(page)["sort"] == "success_rate:desc"
+    after_render(page, lambda: page.click("#model-table th[data-key='avg_energy_j'] button"))
+    assert view(page)["sort"] == "avg_energy_j:asc"
+    after_render(page, lambda: page.click("#model-table th[data-key='avg_energy_j'] button"))
+    assert view(page)["sort"] == "avg_energy_j:desc"
+    after_render(page, lambda: page.click("#model-table th[data-key='model'] button"))
+    assert view(page)["sort"] == "model:asc"
+
+
+def test_sorting_and_choosing_a_row_by_keyboard(browser: Browser, hand: Served,
+                                                artifacts: Path) -> None:
+    page, _ = open_page(browser, hand.url + "#model=A")
+    page.focus("#model-table th[data-key='runs'] button")
+    after_render(page, lambda: page.keyboard.press("Enter"))
+    assert view(page)["sort"] == "runs:asc"
+    assert page.evaluate("document.activeElement.tagName") in ("BODY", "BUTTON")
+    row = page.query_selector("#model-table tbody tr[data-row='B']")
+    assert row.get_attribute("tabindex") == "0" and row.get_attribute("aria-selected") == "false"
+    row.focus()
+    after_render(page, lambda: page.keyboard.press("Enter"))
+    assert view(page)["model"] == "B"
+    chosen = page.query_selector("#model-table tbody tr[data-row='B']")
+    assert chosen.get_attribute("aria-selected") == "true"
+    page.focus("#model-table tbody tr[data-row='A']")
+    after_render(page, lambda: page.keyboard.press(" "))
+    assert view(page)["model"] == "A"
+    page.query_selector("section#models").screenshot(path=str(artifacts / "tables_keyboard.png"))
+
+
+def test_power_levels_read_as_what_was_asked(browser: Browser, hand: Served) -> None:
+    page, _ = open_page(browser, hand.url + "#model=A")
+    text = page.inner_text("section#model-power") + page.inner_text("section#task-ranking")
+    assert "80 % of default" in text and "144 W asked" in text
+    assert "(80)" not in text and "(144w)" not in text
