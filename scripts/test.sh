@@ -25,6 +25,19 @@ if [ ! -x "${JARRI_CHROMIUM:-/usr/bin/chromium}" ]; then
   fi
 fi
 
+# axe-core (the accessibility rules the browser tests check every panel against), from npm,
+# into the virtual environment's folder; no lock file (it would name the registry).
+AXE_VERSION=4.14.1
+if [ ! -f .venv/ui-node/node_modules/axe-core/axe.min.js ] \
+    || ! grep -q "\"version\": \"$AXE_VERSION\"" .venv/ui-node/node_modules/axe-core/package.json; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "error: the accessibility tests need axe-core from npm: install Node.js and npm" >&2
+    exit 1
+  fi
+  npm install --silent --no-audit --no-fund --no-save --no-package-lock \
+    --prefix .venv/ui-node "axe-core@$AXE_VERSION"
+fi
+
 echo "== ruff"
 .venv/bin/ruff check src tests perf scripts
 echo "== mypy"

@@ -34,8 +34,10 @@ function filterBar(d, st, registry) {
   const gpus = d["registries/gpus.json"].rows;
   const powers = [...new Set(tdp.map((r) => String(r.power_applied_w ?? "none")))].sort((a, b) => (a === "none" ? -1 : b === "none" ? 1 : a - b));
   const input = (id, key, ph) => h("input", { id, type: "search", placeholder: ph, value: st[key],
+    "aria-label": ph.replace("…", ""),
     onchange: (e) => state.update({ [key]: e.target.value.trim() }) });
-  const select = (id, key, label, options) => h("select", { id, onchange: (e) => state.update({ [key]: e.target.value }) },
+  const select = (id, key, label, options) => h("select", { id, "aria-label": `filter: ${label}`,
+    onchange: (e) => state.update({ [key]: e.target.value }) },
     h("option", { value: "" }, label), options.map(([v, t]) => h("option", { value: v, selected: st[key] === v }, t)));
   bar.replaceChildren(
     input("f-model", "q", "model contains…"), input("f-task", "tq", "task contains…"),

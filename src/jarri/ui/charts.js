@@ -27,9 +27,16 @@ function axes(x, y, xLabel, yLabel) {
   return g;
 }
 
+// The chart's text alternative: what it plots, and where the same numbers are as text.
+function alt(kind, n, xLabel, yLabel, tableId) {
+  return `${kind} of ${yLabel} against ${xLabel}, ${n} point${n === 1 ? "" : "s"}`
+    + (tableId ? `; the table ${tableId} lists the same values` : "");
+}
+
 // points: [{x, y, label, on (frontier), degenerate}]
-export function scatter(points, { xLabel, yLabel, id }) {
-  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", id, role: "img" });
+export function scatter(points, { xLabel, yLabel, id, tableId }) {
+  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", id, role: "img",
+    "aria-label": alt("Scatter plot", points.length, xLabel, yLabel, tableId) });
   if (!points.length) {
     svg.append(s("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "no points with this axis measured"));
     return svg;
@@ -50,9 +57,10 @@ export function scatter(points, { xLabel, yLabel, id }) {
 }
 
 // series: [{name, points: [{x, y, label}]}]
-export function lines(series, { xLabel, yLabel, id }) {
+export function lines(series, { xLabel, yLabel, id, tableId }) {
   const all = series.flatMap((se) => se.points);
-  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", id, role: "img" });
+  const svg = s("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", id, role: "img",
+    "aria-label": alt(`Line chart (${series.length} series)`, all.length, xLabel, yLabel, tableId) });
   if (!all.length) {
     svg.append(s("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "no power levels with this value measured"));
     return svg;

@@ -24,9 +24,11 @@ export function s(tag, props, ...children) {
   return build(document.createElementNS(SVG_NS, tag), props, children);
 }
 
+// A panel is a named region; it scrolls sideways on a narrow screen, so it takes the
+// keyboard focus too (Tab, then the arrow keys scroll it).
 export function section(id, title, intro, ...body) {
-  return h("section", { id, class: "panel" },
-    h("h2", {}, title), intro ? h("p", { class: "intro" }, intro) : null, ...body);
+  return h("section", { id, class: "panel", tabindex: "0", "aria-labelledby": `${id}-title` },
+    h("h2", { id: `${id}-title` }, title), intro ? h("p", { class: "intro" }, intro) : null, ...body);
 }
 
 export function empty(text) {

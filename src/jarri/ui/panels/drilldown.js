@@ -68,7 +68,7 @@ function runCard(r, ctx) {
     ].map(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])),
     r.checks.length ? h("ul", { class: "checks" }, r.checks.map((c) => h("li", { class: c.passed ? "pass" : "fail" },
       `${c.passed ? "✓" : "✗"} ${c.name} (weight ${c.weight}): ${c.detail}`))) : null,
-    r.error ? h("pre", { class: "error" }, r.error) : null,
+    r.error ? h("pre", { class: "error", tabindex: "0", "aria-label": "error" }, r.error) : null,
     h("p", { class: "answer-source" }, `answer: ${r.answer_source}${r.answer_truncated ? " (first 4,000 characters)" : ""}`),
-    r.answer_text !== null ? h("pre", { class: "answer" }, r.answer_text) : null);
+    r.answer_text !== null ? h("pre", { class: "answer", tabindex: "0", "aria-label": "answer text" }, r.answer_text) : null);
 }

@@ -23,7 +23,7 @@ export function pareto(ctx) {
   const fronts = ctx.d["duckdb_pareto_frontiers.json"].rows;
   const scope = ctx.st.ptask || "*";
   const f = fronts.find((x) => (scope === "*" ? x.scope === "global" : x.task_key === scope));
-  const select = h("select", { id: "pareto-scope", onchange: (e) => ctx.set({ ptask: e.target.value === "*" ? "" : e.target.value }) },
+  const select = h("select", { id: "pareto-scope", "aria-label": "frontier scope", onchange: (e) => ctx.set({ ptask: e.target.value === "*" ? "" : e.target.value }) },
     fronts.map((x) => h("option", { value: x.scope === "global" ? "*" : x.task_key, selected: (x.scope === "global" ? "*" : x.task_key) === scope },
       x.scope === "global" ? "global (the visible compared task set)" : x.task_key)));
   const hide = h("input", { type: "checkbox", id: "hide-degenerate", checked: ctx.st.hidedeg === "1",
@@ -38,7 +38,7 @@ export function pareto(ctx) {
   const label = (p) => `${p.model} @ ${watts(p.power_applied_w)} on ${p.gpu_name || "no GPU"}`;
   const chart = (cost, on, xl, id) => scatter(pts.filter((p) => p[cost] != null).map((p) => ({
     x: p[cost], y: p.avg_score_percent, on: on.has(p), degenerate: degenerate(p),
-    label: `${label(p)}: ${metric("avg_score_percent", p.avg_score_percent)}, ${metric(cost, p[cost])}` })), { xLabel: xl, yLabel: "avg score (pts)", id });
+    label: `${label(p)}: ${metric("avg_score_percent", p.avg_score_percent)}, ${metric(cost, p[cost])}` })), { xLabel: xl, yLabel: "avg score (pts)", id, tableId: "pareto-table" });
   const tbl = table({ id: "pareto-table", rows: pts, rowKey: (p) => p.key, sort: "avg_score_percent:desc", columns: [
     { key: "model", label: "configuration", fmt: label },
     { key: "avg_score_percent", label: "avg score", fmt: (p) => metric("avg_score_percent", p.avg_score_percent) },

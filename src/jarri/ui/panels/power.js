@@ -54,6 +54,6 @@ export function power(ctx) {
   return section("model-power", `Model × power limit: ${ctx.model}`, sweet,
     table({ id: "power-table", columns: cols, rows, rowKey: (r) => r.key }),
     h("div", { class: "charts" },
-      lines(series("score_per_wh"), { xLabel: "applied power limit (W)", yLabel: "score per Wh (pts/Wh)", id: "power-chart-wh" }),
-      lines(series("avg_score_percent"), { xLabel: "applied power limit (W)", yLabel: "avg score (pts)", id: "power-chart-score" })));
+      lines(series("score_per_wh"), { xLabel: "applied power limit (W)", yLabel: "score per Wh (pts/Wh)", id: "power-chart-wh", tableId: "power-table" }),
+      lines(series("avg_score_percent"), { xLabel: "applied power limit (W)", yLabel: "avg score (pts)", id: "power-chart-score", tableId: "power-table" })));
 }

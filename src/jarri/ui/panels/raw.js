@@ -40,11 +40,12 @@ function search(value, needle, path = "$", out = []) {
 export function raw(ctx) {
   const files = ctx.d["data_index.json"].rows;
   const file = ctx.st.raw;
-  const list = h("select", { id: "raw-file", onchange: (e) => ctx.set({ raw: e.target.value }) },
+  const list = h("select", { id: "raw-file", "aria-label": "surface file", onchange: (e) => ctx.set({ raw: e.target.value }) },
     h("option", { value: "" }, `choose one of ${num(files.length + 1)} files`),
     [{ file: "data_index.json", bytes: null, description: "this index" }, ...files].map((f) =>
       h("option", { value: f.file, selected: f.file === file }, `${f.file}${f.bytes ? ` (${num(f.bytes)} bytes)` : ""} — ${f.description}`)));
-  const find = h("input", { id: "raw-search", type: "search", placeholder: "search keys and values" });
+  const find = h("input", { id: "raw-search", type: "search", placeholder: "search keys and values",
+    "aria-label": "search keys and values" });
   const results = h("div", { id: "raw-results" });
   const tree = h("div", { id: "raw-tree", class: "tree" }, file ? h("p", {}, "Loading …") : empty("Choose a file."));
   if (file) {

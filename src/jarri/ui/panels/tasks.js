@@ -34,7 +34,7 @@ export function registry(ctx) {
         ["defined by", t.defined ? `${t.manifest_format} manifest (${t.source})` : "no suite folder here (seen in runs)"],
       ].map(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])),
     h("h4", {}, "Prompt preview"),
-    h("pre", { class: "prompt" }, t.prompt_preview ?? "(not available)", t.prompt_truncated ? "\n…" : ""))
+    h("pre", { class: "prompt", tabindex: "0", "aria-label": "prompt" }, t.prompt_preview ?? "(not available)", t.prompt_truncated ? "\n…" : ""))
     : empty("Select a task in the list.");
   return section("task-registry", "Task registry", "Every known task; click one to select it.", list, def);
 }
@@ -77,7 +77,7 @@ export function ranking(ctx) {
   const unmeasured = configs.length - pts.length;
   return section("task-ranking", `Task ranking: ${row.task_key}`,
     `Every model × power level × GPU that ran this task: the ones that passed something first, then by score, energy and tokens. Only those can be best or on the frontier. ${unmeasured ? `${unmeasured} configuration(s) have no measured energy and are not in the chart.` : ""}`,
-    tbl, scatter(pts, { xLabel: "avg energy per run (J)", yLabel: "avg score (pts)", id: "ranking-scatter" }));
+    tbl, scatter(pts, { xLabel: "avg energy per run (J)", yLabel: "avg score (pts)", id: "ranking-scatter", tableId: "ranking-table" }));
 }
 
 export function modelTask(ctx) {
