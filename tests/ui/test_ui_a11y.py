@@ -17,8 +17,8 @@ from handledger import hand_records, rec
 
 AXE = Path(os.environ.get("JARRI_AXE", REPO / ".venv" / "ui-node" / "node_modules" / "axe-core"
                           / "axe.min.js"))
-PANELS = ["overview", "models", "model-detail", "model-pairs", "task-registry", "task-ranking",
-          "model-task", "model-power", "drilldown", "failures", "pareto", "raw"]
+PANELS = ["recommend", "overview", "models", "model-detail", "model-pairs", "task-registry",
+          "task-ranking", "model-task", "model-power", "drilldown", "failures", "pareto", "raw"]
 SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 EVIL = '<script>window.__pwned=1</script>"quoted"'
 

@@ -13,6 +13,7 @@ import { pareto } from "./panels/pareto.js";
 import { pairs } from "./panels/pairs.js";
 import { comparedTasks } from "./metrics.js";
 import { raw } from "./panels/raw.js";
+import { recommend } from "./panels/recommend.js";
 
 const main = document.getElementById("main");
 const bar = document.getElementById("filters");
@@ -64,7 +65,7 @@ function render(d, st) {
   filterBar(d, st, reg);
   const rows = modelRows(ctx);
   const scrollY = window.scrollY;
-  main.replaceChildren(overview(ctx), comparison(ctx, rows), detail(ctx, rows), pairs(ctx),
+  main.replaceChildren(recommend(ctx), overview(ctx), comparison(ctx, rows), detail(ctx, rows), pairs(ctx),
     registry(ctx), ranking(ctx), modelTask(ctx), power(ctx), drilldown(ctx), failures(ctx),
     pareto(ctx), raw(ctx));
   window.scrollTo(0, scrollY);

@@ -1,8 +1,9 @@
 // The view lives in the URL hash, so a view can be shared and reloaded.
 // ts: the sort of every other table, "table-id:key:dir" joined by ";" (the model comparison
 // keeps its own "sort").
-const KEYS = ["model", "task", "q", "tq", "family", "gpu", "power", "sort", "ts", "ptask",
-  "hidedeg", "run", "raw"];
+// need: the recommendation's bar ("score:70", "success:80"); rank: what it ranks by.
+const KEYS = ["model", "task", "q", "tq", "family", "gpu", "power", "need", "rank", "sort", "ts",
+  "ptask", "hidedeg", "run", "raw"];
 let listeners = [];
 
 export function read() {
