@@ -2,8 +2,10 @@
 // ts: the sort of every other table, "table-id:key:dir" joined by ";" (the model comparison
 // keeps its own "sort").
 // need: the recommendation's bar ("score:70", "success:80"); rank: what it ranks by.
+// ftype/fsub: a failure type or subtype chosen in the failure surface; failed: the
+// drilldown shows failed runs only.
 const KEYS = ["model", "task", "q", "tq", "family", "gpu", "power", "need", "rank", "sort", "ts",
-  "ptask", "hidedeg", "run", "raw"];
+  "ftype", "fsub", "ptask", "hidedeg", "failed", "run", "raw"];
 let listeners = [];
 
 export function read() {

@@ -18,11 +18,16 @@ export function drilldown(ctx) {
     `avg score ${metric("avg_score_percent", r.avg_score_percent)}, `,
     `avg output ${metric("avg_output_tokens", r.avg_output_tokens)}, `,
     `avg energy ${metric("avg_energy_j", r.avg_energy_j, "see the runs")}`))));
+  const failedOnly = ctx.st.failed === "1";
+  box.append(h("label", { class: "toggle" }, h("input", { type: "checkbox", id: "failed-only", checked: failedOnly,
+    onchange: (e) => ctx.set({ failed: e.target.checked ? "1" : "" }) }), " failed runs only (not fully correct)"));
   const list = h("div", { class: "runs", id: "runs" }, h("p", { class: "loading" }, "Loading runs …"));
   box.append(list);
   runsFor(ctx.model, ctx.task).then((runs) => {
-    const shown = runs.filter((r) => ctx.filt.gpu(r.gpu_key) && ctx.filt.power(r.power_applied_w));
-    list.replaceChildren(...(shown.length ? shown.map((r) => runCard(r, ctx)) : [empty("No run matches the filters.")]));
+    const shown = runs.filter((r) => ctx.filt.gpu(r.gpu_key) && ctx.filt.power(r.power_applied_w)
+      && (!failedOnly || !r.fully_correct));
+    list.replaceChildren(...(shown.length ? shown.map((r) => runCard(r, ctx))
+      : [empty(failedOnly ? "No failed run matches the filters." : "No run matches the filters.")]));
     const target = ctx.st.run && list.querySelector(`[data-run="${CSS.escape(ctx.st.run)}"]`);
     if (target) target.scrollIntoView({ block: "center" });
   }).catch((e) => list.replaceChildren(empty(`Runs could not be loaded: ${e.message}`)));
@@ -35,6 +40,14 @@ async function runsFor(model, task) {
   const loaded = await Promise.all(pages.map((p) => load(p.file)));
   // A page names its values once ("columns"); each run is a list of values in that order.
   return loaded.flatMap((p) => p.rows.map((row) => Object.fromEntries(p.columns.map((c, i) => [c, row[i]]))));
+}
+
+// Imported original runs: the original had no pass threshold, so "passed" is a score of 100.
+function passedText(r) {
+  if (r.passed) return "passed";
+  return r.origin && r.origin !== "jarri"
+    ? "not passed (imported: the original project had no pass threshold, so only a score of 100 counts as passed)"
+    : "not passed";
 }
 
 function runCard(r, ctx) {
@@ -52,7 +65,7 @@ function runCard(r, ctx) {
   return h("article", { class: `run${ctx.st.run === r.run_id ? " highlighted" : ""}`, "data-run": r.run_id },
     h("header", {},
       h("b", {}, `${watts(r.power_applied_w)} · repeat ${r.repeat_index} · ${r.status}`),
-      ` · score ${metric("avg_score_percent", r.score_percent)} · ${r.passed ? "passed" : "not passed"} · ${labels}`),
+      ` · score ${metric("avg_score_percent", r.score_percent)} · ${passedText(r)} · ${labels}`),
     warnings.length ? h("p", { class: "warn" }, warnings.join(" · ")) : null,
     h("dl", { class: "facts" }, [
       ["run id", r.run_id], ["GPU", r.gpu_name || "no GPU"], ["residency", r.residency],

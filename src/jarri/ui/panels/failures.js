@@ -22,6 +22,31 @@ function sum(rows) {
   return out;
 }
 
+// Examples taken in turn from each task (in task order), so a few tasks with many failures
+// do not fill the list: the first example of every task, then the second, and so on.
+export function roundRobin(examples, limit) {
+  const byTask = new Map();
+  for (const e of examples) {
+    if (!byTask.has(e.task_key)) byTask.set(e.task_key, []);
+    byTask.get(e.task_key).push(e);
+  }
+  const queues = [...byTask.keys()].sort().map((k) => byTask.get(k));
+  const out = [];
+  for (let i = 0; out.length < limit && queues.some((q) => i < q.length); i++) {
+    for (const q of queues) if (i < q.length && out.length < limit) out.push(q[i]);
+  }
+  return out;
+}
+
+const HARD = "runs with nothing usable to grade (a transport, generation, format, parse or execute failure) or an answer that earns zero credit / runs (docs/failure-taxonomy.md)";
+
+function chooser(ctx, key, name, n, runs) {
+  const on = ctx.st[key] === name;
+  return h("li", {}, h("button", { type: "button", class: on ? "chip on" : "chip", "aria-pressed": String(on),
+    "data-name": name, onclick: () => ctx.set({ [key]: on ? "" : name }) }, name),
+  `: ${metric("failure_rate", n / runs)} (${num(n)} of ${num(runs)} runs)`);
+}
+
 export function failures(ctx) {
   const reg = new Map(ctx.registry.map((t) => [t.task_key, t]));
   const fine = ctx.d["failures/by_model_task_tdp.json"].rows.filter((r) => ctx.filt.model(r.model)
@@ -33,7 +58,12 @@ export function failures(ctx) {
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(r);
   }
-  const rows = [...groups.entries()].map(([key, rs]) => ({ key, model: rs[0].model, task_key: rs[0].task_key, ...sum(rs) }));
+  const { ftype, fsub } = ctx.st;
+  const all = [...groups.entries()].map(([key, rs]) => ({ key, model: rs[0].model, task_key: rs[0].task_key, ...sum(rs) }));
+  // A chosen type or subtype keeps the rows that have it, and counts it per row.
+  const rows = all.filter((r) => (!ftype || r.type_counts[ftype]) && (!fsub || r.subtype_counts[fsub]))
+    .map((r) => ({ ...r, chosen: ftype ? r.type_counts[ftype] || 0 : fsub ? r.subtype_counts[fsub] || 0 : null }));
+  const chosenCol = ftype || fsub ? [{ key: "chosen", label: `runs: ${ftype || fsub}`, fmt: (r) => num(r.chosen) }] : [];
   const tbl = rows.length ? table({
     id: "failure-table", rows, rowKey: (r) => r.key, sort: "failure_rate:desc",
     onSelect: (r) => ctx.set({ model: r.model, task: r.task_key }),
@@ -42,13 +72,17 @@ export function failures(ctx) {
       { key: "task_key", label: "task", fmt: (r) => r.task_key },
       { key: "runs", label: "runs", fmt: (r) => num(r.runs) },
       { key: "failed_runs", label: "failed", fmt: (r) => num(r.failed_runs) },
+      ...chosenCol,
       { key: "failure_rate", label: "failure rate", title: "failed runs / runs", fmt: (r) => metric("failure_rate", r.failure_rate) },
-      { key: "hard_failure_rate", label: "hard failures", title: "structurally unusable output / runs", fmt: (r) => metric("hard_failure_rate", r.hard_failure_rate) },
+      { key: "hard_failure_rate", label: "hard failures", title: HARD, fmt: (r) => metric("hard_failure_rate", r.hard_failure_rate) },
       { key: "dominant_stage", label: "dominant stage", fmt: (r) => r.dominant_stage || "—" },
       { key: "dominant_type", label: "dominant type", fmt: (r) => r.dominant_type || "—" },
       { key: "dominant_subtypes", label: "dominant subtypes", value: (r) => r.dominant_subtypes.join(","), fmt: (r) => r.dominant_subtypes.join(", ") || "—" },
     ],
-  }) : empty("No model × task matches the filters.");
+  }) : empty(ftype || fsub ? `No visible model × task has failures of ${ftype ? "type" : "subtype"} ${ftype || fsub}.` : "No model × task matches the filters.");
+  const chosen = ftype || fsub ? h("p", { class: "meta", id: "failure-chosen" },
+    `Showing the rows with ${ftype ? "type" : "subtype"} ${ftype || fsub}. `,
+    h("button", { type: "button", id: "failure-clear", onclick: () => ctx.set({ ftype: "", fsub: "" }) }, "show every failure")) : null;
   const mine = fine.filter((r) => r.model === ctx.model);
   const sel = mine.length ? sum(mine) : null;
   const dist = sel ? h("div", { class: "distribution", id: "failure-distribution" },
@@ -56,20 +90,24 @@ export function failures(ctx) {
     h("table", { class: "bars" }, sel.top(sel.stage_counts).map(([stage, n]) =>
       h("tr", {}, h("td", {}, stage), h("td", { class: "bar" }, h("span", { style: `width:${(100 * n / sel.runs).toFixed(1)}%` })),
         h("td", {}, `${metric("failure_rate", n / sel.runs)} (${num(n)} of ${num(sel.runs)} runs)`)))),
-    h("h3", {}, "Types"),
-    h("ul", {}, sel.top(sel.type_counts).map(([t, n]) => h("li", {}, `${t}: ${metric("failure_rate", n / sel.runs)}`))))
+    h("h3", {}, `Types of ${ctx.model} (choose one to see where it happens)`),
+    h("ul", { class: "chips", id: "failure-types" }, sel.top(sel.type_counts).map(([t, n]) => chooser(ctx, "ftype", t, n, sel.runs))),
+    h("h3", {}, `Subtypes of ${ctx.model} (the checks that failed)`),
+    Object.keys(sel.subtype_counts).length
+      ? h("ul", { class: "chips", id: "failure-subtypes" }, sel.top(sel.subtype_counts).map(([t, n]) => chooser(ctx, "fsub", t, n, sel.runs)))
+      : empty("No failed checks."))
     : null;
   const visible = new Set(rows.map((r) => r.key));
-  const examples = ctx.d["duckdb_failure_surfaces.json"].rows
+  const examples = roundRobin(ctx.d["duckdb_failure_surfaces.json"].rows
     .filter((r) => visible.has(JSON.stringify([r.model, r.task_key])) && (!ctx.model || r.model === ctx.model))
     .flatMap((r) => r.examples.map((e) => ({ ...e, model: r.model, task_key: r.task_key })))
-    .filter((e) => ctx.filt.gpu(e.gpu_key) && ctx.filt.power(e.power_applied_w)).slice(0, 12);
-  const ex = examples.length ? h("div", { id: "failure-examples" }, h("h3", {}, "Representative failures"),
+    .filter((e) => ctx.filt.gpu(e.gpu_key) && ctx.filt.power(e.power_applied_w) && (!ftype || `${e.failure_stage}/${e.failure_type}` === ftype)), 12);
+  const ex = examples.length ? h("div", { id: "failure-examples" }, h("h3", {}, "Representative failures (one per task in turn)"),
     h("ul", {}, examples.map((e) => h("li", {},
       h("a", { href: "#", onclick: (ev) => { ev.preventDefault(); ctx.set({ model: e.model, task: e.task_key, run: e.run_id }); } },
         `${e.model} × ${e.task_key}`),
       `: ${e.failure_stage || "unlabelled"} / ${e.failure_type || "unlabelled"}, score ${metric("avg_score_percent", e.score_percent)} (run ${e.run_id})`)))) : null;
   return section("failures", "Failure surface",
-    "Rates are relative to all runs of the row (every filter applies). Click a row to select the model and task; the links open a failed run.",
-    tbl, dist, ex);
+    "Rates are relative to all runs of the row (every filter applies). Click a row to select the model and task; choose a type or subtype of the selected model to see where it happens; the links open a failed run.",
+    chosen, tbl, dist, ex);
 }
