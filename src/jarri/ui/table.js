@@ -6,6 +6,39 @@
 import { h } from "./dom.js";
 import * as state from "./state.js";
 
+// A CSV cell: the raw value where the row has one (numbers unrounded), else the text shown;
+// quoted when needed; a leading = + - @ (a spreadsheet would run it as a formula) gets a '.
+function csvCell(c, r) {
+  const raw = c.value ? c.value(r) : r[c.key];
+  let v;
+  if (raw === null || raw === undefined) v = "";
+  else if (["number", "string", "boolean"].includes(typeof raw)) v = String(raw);
+  else v = c.fmt ? textOf(c.fmt(r)) : JSON.stringify(raw);
+  if (/^[=+\-@\t\r]/.test(v) && !/^-?[0-9.]+(e[-+]?[0-9]+)?$/i.test(v)) v = `'${v}`;
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+function textOf(x) {
+  if (x === null || x === undefined || x === false) return "";
+  if (Array.isArray(x)) return x.map(textOf).join("");
+  if (x instanceof Node) return x.textContent;
+  return String(x);
+}
+
+export function toCsv(columns, rows) {
+  const head = columns.map((c) => csvCell({ key: "label" }, { label: c.label })).join(",");
+  return [head, ...rows.map((r) => columns.map((c) => csvCell(c, r)).join(","))].join("\r\n") + "\r\n";
+}
+
+function download(name, text) {
+  const url = URL.createObjectURL(new Blob([text], { type: "text/csv;charset=utf-8" }));
+  const a = h("a", { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 function firstDir(col) {
   return col && col.better === "higher" ? "desc" : "asc";
 }
@@ -56,7 +89,9 @@ export function table({ id, columns, rows, sort, onSort, onSelect, selected, row
     }, columns.map((c) => h("td", { "data-key": c.key, class: c.cls ? c.cls(r) : null },
       c.fmt ? c.fmt(r) : String(r[c.key] ?? "–"))));
   });
+  const csv = h("button", { type: "button", class: "csv", "aria-label": `download ${id || "this table"} as CSV`,
+    onclick: () => download(`${id || "table"}.csv`, toCsv(columns, sorted)) }, "CSV");
   return h("table", { id, class: onSelect ? "data selectable" : "data" },
-    caption ? h("caption", {}, caption) : null,
+    h("caption", {}, caption || null, csv),
     h("thead", {}, head), h("tbody", {}, body));
 }
