@@ -17,7 +17,8 @@ from handledger import hand_records, rec
 
 AXE = Path(os.environ.get("JARRI_AXE", REPO / ".venv" / "ui-node" / "node_modules" / "axe-core"
                           / "axe.min.js"))
-PANELS = ["recommend", "overview", "models", "model-detail", "model-pairs", "task-registry",
+PANELS = ["recommend", "overview", "models", "model-detail", "compare", "model-pairs",
+          "task-registry",
           "task-ranking", "model-task", "model-power", "drilldown", "failures", "pareto", "raw"]
 SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 EVIL = '<script>window.__pwned=1</script>"quoted"'
@@ -55,7 +56,7 @@ def violations(page: Page, axe: str, selector: str) -> list[str]:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-@pytest.mark.parametrize("view", ["#model=A&task=e1%2Ft1&raw=duckdb_model_rankings.json",
+@pytest.mark.parametrize("view", ["#model=A&task=e1%2Ft1&raw=duckdb_model_rankings.json&cmp=A,B",
                                   f"#model={EVIL.replace('<', '%3C').replace('>', '%3E')}"])
 def test_no_critical_or_serious_violation_on_any_panel(browser: Browser, hand: Served,
                                                        axe_source: str, size: str,

@@ -14,6 +14,7 @@ import { pairs } from "./panels/pairs.js";
 import { comparedTasks } from "./metrics.js";
 import { raw } from "./panels/raw.js";
 import { recommend } from "./panels/recommend.js";
+import { compare } from "./panels/compare.js";
 
 const main = document.getElementById("main");
 const bar = document.getElementById("filters");
@@ -65,7 +66,7 @@ function render(d, st) {
   filterBar(d, st, reg);
   const rows = modelRows(ctx);
   const scrollY = window.scrollY;
-  main.replaceChildren(recommend(ctx), overview(ctx), comparison(ctx, rows), detail(ctx, rows), pairs(ctx),
+  main.replaceChildren(recommend(ctx), overview(ctx), comparison(ctx, rows), detail(ctx, rows), compare(ctx), pairs(ctx),
     registry(ctx), ranking(ctx), modelTask(ctx), power(ctx), drilldown(ctx), failures(ctx),
     pareto(ctx), raw(ctx));
   window.scrollTo(0, scrollY);

@@ -4,8 +4,10 @@
 // need: the recommendation's bar ("score:70", "success:80"); rank: what it ranks by.
 // ftype/fsub: a failure type or subtype chosen in the failure surface; failed: the
 // drilldown shows failed runs only.
+// cmp: the models compared side by side (comma-separated); ctask: the task whose answers
+// they show.
 const KEYS = ["model", "task", "q", "tq", "family", "gpu", "power", "need", "rank", "sort", "ts",
-  "ftype", "fsub", "ptask", "hidedeg", "failed", "run", "raw"];
+  "cmp", "ctask", "ftype", "fsub", "ptask", "hidedeg", "failed", "run", "raw"];
 let listeners = [];
 
 export function read() {

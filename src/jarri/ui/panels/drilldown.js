@@ -34,7 +34,7 @@ export function drilldown(ctx) {
   return box;
 }
 
-async function runsFor(model, task) {
+export async function runsFor(model, task) {
   const index = await load("runs/index.json");
   const pages = index.rows.filter((p) => p.model === model && p.task_key === task);
   const loaded = await Promise.all(pages.map((p) => load(p.file)));
