@@ -60,7 +60,7 @@ def violations(page: Page, axe: str, selector: str) -> list[str]:
                                   f"#model={EVIL.replace('<', '%3C').replace('>', '%3E')}"])
 def test_no_critical_or_serious_violation_on_any_panel(browser: Browser, hand: Served,
                                                        axe_source: str, size: str,
-                                                       view: str) -> None:
+                                                       view: str, artifacts: Path) -> None:
     page = browser.new_page(viewport=SIZES[size])
     try:
         page.goto(hand.url + view)
@@ -69,6 +69,11 @@ def test_no_critical_or_serious_violation_on_any_panel(browser: Browser, hand: S
             page.wait_for_selector("#runs article.run", timeout=15000)  # answers loaded
             page.wait_for_selector("#raw-tree details, #raw-tree .leaf", timeout=15000)
         problems = {pid: violations(page, axe_source, f"section#{pid}") for pid in PANELS}
+        if "task=" in view:  # a screenshot of every panel at this size
+            page.add_style_tag(content="header { position: static !important; }")
+            for pid in PANELS:
+                page.query_selector(f"section#{pid}").screenshot(
+                    path=str(artifacts / f"{size}_{pid}.png"))
         problems["filters"] = violations(page, axe_source, "#filters")
         assert {k: v for k, v in problems.items() if v} == {}
         assert page.evaluate("window.__pwned") is None

@@ -38,7 +38,8 @@ export function pareto(ctx) {
   const label = (p) => `${p.model} @ ${watts(p.power_applied_w)} on ${p.gpu_name || "no GPU"}`;
   const chart = (cost, on, xl, id) => scatter(pts.filter((p) => p[cost] != null).map((p) => ({
     x: p[cost], y: p.avg_score_percent, on: on.has(p), degenerate: degenerate(p),
-    label: `${label(p)}: ${metric("avg_score_percent", p.avg_score_percent)}, ${metric(cost, p[cost])}` })), { xLabel: xl, yLabel: "avg score (pts)", id, tableId: "pareto-table" });
+    name: p.power_applied_w == null ? `${p.model} (no limit set)` : `${p.model} @ ${watts(p.power_applied_w)}`, yci: p.ci95?.avg_score_percent || null,
+    label: `${label(p)}: ${metric("avg_score_percent", p.avg_score_percent)}, ${metric(cost, p[cost])}` })), { xLabel: xl, yLabel: "avg score (pts)", id, tableId: "pareto-table", yDomain: [0, 100] });
   const tbl = table({ id: "pareto-table", rows: pts, rowKey: (p) => p.key, sort: "avg_score_percent:desc", columns: [
     { key: "model", label: "configuration", fmt: label },
     { key: "avg_score_percent", label: "avg score", fmt: (p) => metric("avg_score_percent", p.avg_score_percent) },

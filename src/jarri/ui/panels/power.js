@@ -1,5 +1,5 @@
 import { h, section, empty } from "../dom.js";
-import { metric, powerRequests, watts } from "../format.js";
+import { interval, metric, powerRequests, watts } from "../format.js";
 import { aggregate, vsBest } from "../metrics.js";
 import { table } from "../table.js";
 import { lines } from "../charts.js";
@@ -45,7 +45,8 @@ export function power(ctx) {
   }
   const series = (key) => [...byGpu.entries()].map(([, rs]) => ({
     name: rs[0].gpu_name, points: rs.filter((r) => r[key] != null).map((r) => ({
-      x: r.power_applied_w, y: r[key], label: `${watts(r.power_applied_w)} on ${r.gpu_name}: ${metric(key, r[key])}` })) }));
+      x: r.power_applied_w, y: r[key], yci: r.ci95?.[key] || null,
+      label: `${watts(r.power_applied_w)} on ${r.gpu_name}: ${metric(key, r[key])}${r.ci95?.[key] ? ` ${interval(key, r.ci95[key])}` : ""}` })) }));
   const sweet = best.length
     ? `Best score per Wh among the comparable levels of each GPU: ${best.map((r) => `${watts(r.power_applied_w)} on ${r.gpu_name || "no GPU"} (${metric("score_per_wh", r.score_per_wh)})`).join(", ")}. Levels are compared on ${comparedText(ctx)}.`
     : rows.some((r) => r.comparable)
@@ -55,5 +56,5 @@ export function power(ctx) {
     table({ id: "power-table", columns: cols, rows, rowKey: (r) => r.key }),
     h("div", { class: "charts" },
       lines(series("score_per_wh"), { xLabel: "applied power limit (W)", yLabel: "score per Wh (pts/Wh)", id: "power-chart-wh", tableId: "power-table" }),
-      lines(series("avg_score_percent"), { xLabel: "applied power limit (W)", yLabel: "avg score (pts)", id: "power-chart-score", tableId: "power-table" })));
+      lines(series("avg_score_percent"), { xLabel: "applied power limit (W)", yLabel: "avg score (pts)", id: "power-chart-score", tableId: "power-table", yDomain: [0, 100] })));
 }

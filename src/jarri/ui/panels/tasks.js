@@ -72,12 +72,13 @@ export function ranking(ctx) {
   });
   const pts = configs.filter((c) => c.avg_energy_j != null).map((c) => ({
     x: c.avg_energy_j, y: c.avg_score_percent, on: on.has(c), degenerate: degenerate(c),
+    name: c.power_applied_w == null ? `${c.model} (no limit set)` : `${c.model} @ ${watts(c.power_applied_w)}`,
     label: `${c.model} @ ${watts(c.power_applied_w)} on ${c.gpu_name || "no GPU"}: ${metric("avg_score_percent", c.avg_score_percent)}, ${metric("avg_energy_j", c.avg_energy_j)}`,
   }));
   const unmeasured = configs.length - pts.length;
   return section("task-ranking", `Task ranking: ${row.task_key}`,
     `Every model × power level × GPU that ran this task: the ones that passed something first, then by score, energy and tokens. Only those can be best or on the frontier. ${unmeasured ? `${unmeasured} configuration(s) have no measured energy and are not in the chart.` : ""}`,
-    tbl, scatter(pts, { xLabel: "avg energy per run (J)", yLabel: "avg score (pts)", id: "ranking-scatter", tableId: "ranking-table" }));
+    tbl, scatter(pts, { xLabel: "avg energy per run (J)", yLabel: "avg score (pts)", id: "ranking-scatter", tableId: "ranking-table", yDomain: [0, 100] }));
 }
 
 export function modelTask(ctx) {
