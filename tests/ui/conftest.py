@@ -66,12 +66,14 @@ def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
             if m.type in ("error", "warning") else None)
     page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
     page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+    wait_ready(page)
     return page, problems
 
 
 def wait_ready(page: Page) -> None:
-    page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+    """Until every panel is drawn: the first screen comes first (data-ready), the panels
+    whose surfaces load behind it when they arrive (data-complete)."""
+    page.wait_for_selector("body[data-complete='1']", state="attached", timeout=15000)
 
 
 def renders(page: Page) -> int:

@@ -64,7 +64,7 @@ def test_no_critical_or_serious_violation_on_any_panel(browser: Browser, hand: S
     page = browser.new_page(viewport=SIZES[size])
     try:
         page.goto(hand.url + view)
-        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+        page.wait_for_selector("body[data-complete='1']", state="attached", timeout=15000)
         if "task=" in view:
             page.wait_for_selector("#runs article.run", timeout=15000)  # answers loaded
             page.wait_for_selector("#raw-tree details, #raw-tree .leaf", timeout=15000)

@@ -79,7 +79,7 @@ def test_chart_text_is_legible_on_a_phone(browser: Browser, served: Served,
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
         page.goto(served.url + "#model=X")
-        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+        page.wait_for_selector("body[data-complete='1']", state="attached", timeout=15000)
         heights = page.eval_on_selector_all(
             "#power-chart-score text.tick", "ts => ts.map(t => t.getBoundingClientRect().height)")
         assert heights and min(heights) >= 9, heights  # was about 6 px
@@ -100,7 +100,7 @@ def test_nav_jumps_land_below_the_header_and_a_phone_header_scrolls_away(
     phone = browser.new_page(viewport={"width": 390, "height": 844})
     try:
         phone.goto(served.url + "#model=X")
-        phone.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+        phone.wait_for_selector("body[data-complete='1']", state="attached", timeout=15000)
         assert phone.evaluate("getComputedStyle(document.querySelector('header')).position") \
             == "static"
     finally:

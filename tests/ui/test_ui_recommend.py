@@ -139,7 +139,7 @@ def test_gpu_and_model_filters_narrow_the_candidates(browser: Browser, served: S
     page.query_selector("section#recommend").screenshot(path=str(artifacts / "recommend.png"))
     phone = browser.new_page(viewport={"width": 390, "height": 844})
     phone.goto(served.url)
-    phone.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+    phone.wait_for_selector("body[data-complete='1']", state="attached", timeout=15000)
     phone.query_selector("section#recommend").screenshot(
         path=str(artifacts / "recommend_phone.png"))
     phone.close()

@@ -113,3 +113,39 @@ def test_power_levels_read_as_what_was_asked(browser: Browser, hand: Served) -> 
     text = page.inner_text("section#model-power") + page.inner_text("section#task-ranking")
     assert "80 % of default" in text and "144 W asked" in text
     assert "(80)" not in text and "(144w)" not in text
+
+
+def test_the_first_screen_comes_before_the_heavy_surfaces(browser: Browser, hand: Served) -> None:
+    """The recommendation and overview are drawn from the first, small surfaces; the other
+    panels say "Loading" until the surfaces that load behind them arrive, then are drawn."""
+    page = browser.new_page()
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url.rsplit("/data/", 1)[-1]))
+    gate = {"open": False}
+
+    def hold(route):  # noqa: ANN001, ANN202 - the failure surface waits until released
+        if gate["open"]:
+            route.continue_()
+        else:
+            held.append(route)
+
+    held: list = []
+    page.route("**/data/failures/by_model_task_tdp.json", hold)
+    try:
+        page.goto(hand.url + "#model=A&task=e1%2Ft1")
+        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
+        assert page.query_selector("body[data-complete='1']") is None
+        assert page.query_selector("#recommend-table tbody tr") is not None
+        assert page.inner_text("section#overview dd[data-fact='models']") == "2"
+        for pid in ("models", "failures", "pareto", "task-ranking"):
+            assert page.inner_text(f"section#{pid}").endswith("Loading …"), pid
+        gate["open"] = True
+        for route in held:
+            route.continue_()
+        page.wait_for_selector("body[data-complete='1']", state="attached", timeout=15000)
+        assert page.query_selector("#failure-table") is not None
+        assert page.query_selector("#model-table tbody tr") is not None
+        assert page.inner_text("section#overview dd[data-fact='tasks']") == "2"
+        assert "failures/by_model_task_tdp.json" in seen
+    finally:
+        page.close()

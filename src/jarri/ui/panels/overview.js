@@ -4,7 +4,10 @@ import { num } from "../format.js";
 export function overview(ctx) {
   const env = ctx.d["duckdb_model_rankings.json"];
   const src = env.source;
-  const tdp = ctx.d["duckdb_model_task_tdp.json"].rows;
+  // model × task cells once they have loaded; before that, the model × power rows (the same
+  // models and power levels)
+  const full = ctx.d["duckdb_model_task_tdp.json"]?.rows;
+  const tdp = full || ctx.d["duckdb_model_tdp.json"].rows;
   const powers = new Set(tdp.map((r) => r.power_applied_w ?? "not set"));
   const facts = [
     ["ledgers read", num(src.ledgers)],
@@ -17,7 +20,7 @@ export function overview(ctx) {
     ["latest record", src.latest_record_at || "none"],
     ["source digest", env.source_digest],
     ["models", num(new Set(tdp.map((r) => r.model)).size)],
-    ["tasks", num(new Set(tdp.map((r) => r.task_key)).size)],
+    ["tasks", full ? num(new Set(full.map((r) => r.task_key)).size) : "loading …"],
     ["GPUs", num(ctx.d["registries/gpus.json"].rows.length)],
     ["power levels", num(powers.size)],
     ["common task set", `${num(env.common_tasks)} task(s)`],
