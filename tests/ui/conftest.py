@@ -71,9 +71,49 @@ def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
 
 
 def wait_ready(page: Page) -> None:
-    """Until every panel is drawn: the first screen comes first (data-ready), the panels
-    whose surfaces load behind it when they arrive (data-complete)."""
+    """Until the view the URL names is drawn with all its surfaces (data-complete)."""
     page.wait_for_selector("body[data-complete='1']", state="attached", timeout=15000)
+
+
+# Which view (the URL's "view", a link in the nav) shows which panel: a master table and its
+# detail share one.
+VIEW_OF = {"recommend": "recommend", "overview": "overview", "models": "models",
+           "model-detail": "models", "compare": "compare", "model-pairs": "model-pairs",
+           "task-registry": "tasks", "task-ranking": "tasks", "model-task": "model-task",
+           "model-power": "model-power", "drilldown": "drilldown", "failures": "failures",
+           "pareto": "pareto", "raw": "raw"}
+PANELS = list(VIEW_OF)
+
+
+def current_view(page: Page) -> str:
+    return str(page.evaluate("document.body.dataset.view || ''"))
+
+
+def goto_view(page: Page, view: str) -> None:
+    """Open a view as a user does, by its link in the nav, and wait until it is drawn."""
+    if current_view(page) == view:
+        return
+    before = renders(page)
+    page.click(f"nav a[data-view='{view}']")
+    page.wait_for_function(
+        f"document.body.dataset.view === {view!r} && document.body.dataset.complete === '1'"
+        f" && Number(document.body.dataset.renders || 0) > {before}", timeout=15000)
+
+
+def goto_panel(page: Page, panel: str) -> None:
+    goto_view(page, VIEW_OF[panel])
+
+
+def nav_views(page: Page) -> list[str]:
+    return list(page.eval_on_selector_all("nav a[data-view]", "as => as.map(a => a.dataset.view)"))
+
+
+def each_view(page: Page) -> Iterator[tuple[str, list[str]]]:
+    """Every view in the nav's order, opened by its link: (view, the panels it shows)."""
+    for view in nav_views(page):
+        goto_view(page, view)
+        yield view, list(page.eval_on_selector_all("main section.panel",
+                                                   "els => els.map(e => e.id)"))
 
 
 def renders(page: Page) -> int:

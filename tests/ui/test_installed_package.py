@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
-from tests.ui.conftest import open_page
-from tests.ui.test_ui import PANELS
+from tests.ui.conftest import PANELS, each_view, open_page
 
 from conftest import FIXTURES, REPO, SHARED_UPSTREAM
 from handledger import hand_records
@@ -107,14 +106,17 @@ def _check_installed(browser: Browser, venv: Path, work: Path) -> None:
         assert m and m.group(1) != "0", line + (serve.stderr.read() if serve.stderr else "")
         page, problems = open_page(browser, f"{m.group(0)}index.html")
         try:
-            for pid in PANELS:
-                section = page.query_selector(f"section#{pid}")
-                assert section is not None, pid
-                text = section.inner_text()
-                assert text.strip() and "undefined" not in text and "NaN" not in text, pid
-            # the hand ledger's models and an imported original model reach the page
-            models = page.inner_text("section#models")
-            assert "A" in models and "B" in models
+            seen = []
+            for view, shown in each_view(page):
+                for pid in shown:
+                    text = page.inner_text(f"section#{pid}")
+                    assert text.strip() and "undefined" not in text and "NaN" not in text, pid
+                if view == "models":
+                    # the hand ledger's models and an imported original model reach the page
+                    models = page.inner_text("section#models")
+                    assert "A" in models and "B" in models
+                seen += shown
+            assert sorted(seen) == sorted(PANELS)
             assert problems == []
         finally:
             page.close()

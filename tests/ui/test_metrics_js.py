@@ -155,7 +155,7 @@ def test_a_filtered_view_equals_a_rebuild_of_the_visible_runs(browser: Browser,
         r.to_line() for r in records if r.gpu_uuid == "GPU-1111")})
     served = Served(full)
     try:
-        page, _ = open_page(browser, served.url + "#gpu=GPU-1111")
+        page, _ = open_page(browser, served.url + "#view=models&gpu=GPU-1111")
         expected = json.loads((g1.ui_data / "duckdb_model_rankings.json").read_text())["rows"]
         shown = {}
         for row in page.query_selector_all("#model-table tbody tr"):

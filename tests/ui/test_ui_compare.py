@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page
-from tests.ui.conftest import Served, after_render, build_workspace, open_page
+from tests.ui.conftest import Served, after_render, build_workspace, goto_view, open_page
 
 from conftest import run_jarri
 from jarri.paths import Workspace
@@ -45,8 +45,10 @@ def surface(ws: Workspace, name: str) -> dict:
 
 def test_two_models_side_by_side_with_their_answers_in_three_actions(
         browser: Browser, served: Served, artifacts: Path) -> None:
-    page, problems = open_page(browser, served.url)
-    after_render(page, lambda: page.check("#compare-models input[value='alpha']"))
+    page, problems = open_page(browser, served.url + "#model=alpha")
+    # 1: the compare view, the selected model already chosen; 2: a second model
+    goto_view(page, "compare")
+    assert page.is_checked("#compare-models input[value='alpha']")
     after_render(page, lambda: page.check("#compare-models input[value='beta']"))
     assert view(page)["cmp"] == "alpha,beta"
     rows = page.query_selector_all("#compare-table tbody tr")
@@ -65,6 +67,8 @@ def test_two_models_side_by_side_with_their_answers_in_three_actions(
     assert "no failures" in cells["alpha|failures"] and "wrong_answer" in cells["beta|failures"]
     # 3: the task whose answers to show
     after_render(page, lambda: page.click(f"#compare-table tbody tr[data-row='{gold}']"))
+    page.wait_for_selector("#compare-answers .column[data-model='beta'] pre")
+    assert "Answer: Au" in page.inner_text("#compare-answers .column[data-model='beta']")
     after_render(page, lambda: page.click(f"#compare-table tbody tr[data-row='{france}']"))
     assert view(page)["ctask"] == france
     page.wait_for_selector("#compare-answers .column[data-model='beta'] pre")
@@ -84,7 +88,7 @@ def test_paired_differences_keep_their_sign_in_either_order(browser: Browser,
     score = next(d for d in pair["differences"] if d["metric"] == "avg_score_percent")
     assert score["difference"] != 0 and score["ci95"][0] != -score["ci95"][1]
     for first, second in ((pair["model_a"], pair["model_b"]), (pair["model_b"], pair["model_a"])):
-        page, _ = open_page(browser, served.url + f"#cmp={first},{second}")
+        page, _ = open_page(browser, served.url + f"#view=compare&cmp={first},{second}")
         row = page.query_selector(
             f"#compare-pairs tbody tr[data-row='{first}|{second}|avg_score_percent']")
         assert row is not None
@@ -102,5 +106,8 @@ def test_paired_differences_keep_their_sign_in_either_order(browser: Browser,
 
 
 def test_fewer_than_two_models_asks_for_more(browser: Browser, served: Served) -> None:
-    page, _ = open_page(browser, served.url + "#cmp=alpha")
+    page, _ = open_page(browser, served.url + "#view=compare&cmp=alpha")
     assert "Choose at least two models" in page.inner_text("section#compare")
+    # unticking the last model leaves none ticked (not the selected model again)
+    after_render(page, lambda: page.uncheck("#compare-models input[value='alpha']"))
+    assert page.query_selector_all("#compare-models input:checked") == []

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page
-from tests.ui.conftest import Served, after_render, build_workspace, open_page
+from tests.ui.conftest import Served, after_render, build_workspace, goto_view, open_page
 
 from handledger import hand_records, rec
 
@@ -35,13 +35,16 @@ def view(page: Page) -> dict[str, str]:
 def test_a_models_failure_down_to_its_answer_in_three_actions(browser: Browser,
                                                                served: Served) -> None:
     page, problems = open_page(browser, served.url)
-    # 1: choose the model; 2: choose one of its failures; the run is shown with its answer
-    after_render(page, lambda: page.click("#model-table tbody tr[data-row='B']"))
+    assert view(page)["model"] != "B"
+    # 1: the failures view; 2: choose the model; 3: one of its failures: the run is shown
+    # with its answer
+    goto_view(page, "failures")
+    after_render(page, lambda: page.select_option("#failure-model", "B"))
     link = page.query_selector("#failure-examples li a")
     assert link is not None and link.inner_text().startswith("B × ")
     after_render(page, lambda: link.click())
     st = view(page)
-    assert st["model"] == "B" and st["run"]
+    assert st["model"] == "B" and st["run"] and st["view"] == "drilldown"
     card = page.wait_for_selector(f"#runs article.run[data-run='{st['run']}']")
     assert "highlighted" in (card.get_attribute("class") or "")
     assert "empty_output" in card.inner_text()
@@ -50,7 +53,7 @@ def test_a_models_failure_down_to_its_answer_in_three_actions(browser: Browser,
 
 def test_types_and_subtypes_are_chosen_by_click_and_kept_in_the_url(browser: Browser,
                                                                     served: Served) -> None:
-    page, _ = open_page(browser, served.url + "#model=A&task=e1%2Ft1")
+    page, _ = open_page(browser, served.url + "#view=failures&model=A&task=e1%2Ft1")
     types = [b.get_attribute("data-name") for b in page.query_selector_all("#failure-types button")]
     assert set(types) == {"semantic/wrong_answer", "transport/server_error"}
     subtypes = page.inner_text("#failure-subtypes")
@@ -89,7 +92,7 @@ def test_representative_failures_come_from_every_task_in_turn(browser: Browser,
 
 def test_failed_runs_only_and_the_documented_hard_failure(browser: Browser,
                                                           served: Served) -> None:
-    page, _ = open_page(browser, served.url + "#model=A&task=e1%2Ft1")
+    page, _ = open_page(browser, served.url + "#view=drilldown&model=A&task=e1%2Ft1")
     page.wait_for_selector("#runs article.run")
     assert len(page.query_selector_all("#runs article.run")) == 2
     after_render(page, lambda: page.check("#failed-only"))
@@ -97,14 +100,15 @@ def test_failed_runs_only_and_the_documented_hard_failure(browser: Browser,
     page.wait_for_selector("#runs article.run")
     cards = page.query_selector_all("#runs article.run")
     assert len(cards) == 1 and "wrong_answer" in cards[0].inner_text()
+    goto_view(page, "failures")
     title = page.get_attribute("#failure-table th[data-key='hard_failure_rate']", "title")
     assert "zero credit" in title and "transport, generation, format, parse or execute" in title
 
 
 def test_an_imported_run_says_why_it_did_not_pass(browser: Browser, served: Served) -> None:
-    page, _ = open_page(browser, served.url + "#model=C&task=e1%2Ft1")
+    page, _ = open_page(browser, served.url + "#view=drilldown&model=C&task=e1%2Ft1")
     card = page.wait_for_selector("#runs article.run")
     assert "the original project had no pass threshold" in card.inner_text()
-    page2, _ = open_page(browser, served.url + "#model=A&task=e1%2Ft1&failed=1")
+    page2, _ = open_page(browser, served.url + "#view=drilldown&model=A&task=e1%2Ft1&failed=1")
     mine = page2.wait_for_selector("#runs article.run")
     assert "not passed" in mine.inner_text() and "pass threshold" not in mine.inner_text()

@@ -10,7 +10,15 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page
-from tests.ui.conftest import Served, after_render, build_workspace, open_page
+from tests.ui.conftest import (
+    Served,
+    after_render,
+    build_workspace,
+    each_view,
+    goto_view,
+    open_page,
+    wait_ready,
+)
 
 from handledger import hand_records
 
@@ -32,6 +40,9 @@ def view(page: Page) -> dict[str, str]:
 def test_the_default_selection_is_in_the_url_and_survives_the_next_change(
         browser: Browser, hand: Served) -> None:
     page, problems = open_page(browser, hand.url)
+    assert view(page).get("model") and view(page)["view"] == "recommend", page.url
+    # the task, once a view that shows one is open
+    goto_view(page, "models")
     first = view(page)
     assert first.get("model") and first.get("task"), page.url
     assert "Selected model: " in page.inner_text("section#model-detail")
@@ -49,9 +60,29 @@ def test_the_default_selection_is_in_the_url_and_survives_the_next_change(
 
 def test_every_table_sorts_and_keeps_its_sort_in_the_url(browser: Browser,
                                                          hand: Served) -> None:
-    page, problems = open_page(browser, hand.url)
-    ids = page.eval_on_selector_all("table.data[id]", "ts => ts.map(t => t.id)")
-    assert len(ids) >= 5, ids
+    page, problems = open_page(browser, hand.url + "#cmp=A,B")
+    ids = []
+    for _, _shown in each_view(page):
+        here = page.eval_on_selector_all("table.data[id]", "ts => ts.map(t => t.id)")
+        ids += here
+        sort_each(page, here)
+    assert len(ids) >= 8, ids
+    # every sort at once survives a reload
+    again, _ = open_page(browser, page.url)
+    sorts = {p.split(":")[0]: p for p in view(page)["ts"].split(";")}
+    assert set(sorts) == set(ids) - {"model-table"}
+    for _, _shown in each_view(again):
+        for tid in again.eval_on_selector_all("table.data[id]", "ts => ts.map(t => t.id)"):
+            if tid == "model-table":
+                continue
+            _, key, direction = sorts[tid].split(":")
+            th = again.query_selector(f"#{tid} thead th[data-key='{key}']")
+            assert th.get_attribute("aria-sort") == \
+                ("descending" if direction == "desc" else "ascending"), sorts[tid]
+    assert problems == []
+
+
+def sort_each(page: Page, ids: list[str]) -> None:
     for tid in ids:
         header = page.query_selector(f"#{tid} thead th:not([aria-sort='ascending']):not("
                                      f"[aria-sort='descending'])")
@@ -65,19 +96,11 @@ def test_every_table_sorts_and_keeps_its_sort_in_the_url(browser: Browser,
             assert st["sort"].startswith(f"{key}:")
         else:
             assert f"{tid}:{key}:" in st["ts"], (tid, st)
-    # every sort at once survives a reload
-    again, _ = open_page(browser, page.url)
-    for part in view(page)["ts"].split(";"):
-        tid, key, direction = part.split(":")
-        th = again.query_selector(f"#{tid} thead th[data-key='{key}']")
-        assert th.get_attribute("aria-sort") == \
-            ("descending" if direction == "desc" else "ascending"), part
-    assert problems == []
 
 
 def test_higher_is_better_sorts_descending_first_and_lower_ascending(
         browser: Browser, hand: Served) -> None:
-    page, _ = open_page(browser, hand.url)
+    page, _ = open_page(browser, hand.url + "#view=models")
     after_render(page, lambda: page.click("#model-table th[data-key='success_rate'] button"))
     assert view(page)["sort"] == "success_rate:desc"
     after_render(page, lambda: page.click("#model-table th[data-key='avg_energy_j'] button"))
@@ -90,7 +113,7 @@ def test_higher_is_better_sorts_descending_first_and_lower_ascending(
 
 def test_sorting_and_choosing_a_row_by_keyboard(browser: Browser, hand: Served,
                                                 artifacts: Path) -> None:
-    page, _ = open_page(browser, hand.url + "#model=A")
+    page, _ = open_page(browser, hand.url + "#view=models&model=A")
     page.focus("#model-table th[data-key='runs'] button")
     after_render(page, lambda: page.keyboard.press("Enter"))
     assert view(page)["sort"] == "runs:asc"
@@ -109,18 +132,27 @@ def test_sorting_and_choosing_a_row_by_keyboard(browser: Browser, hand: Served,
 
 
 def test_power_levels_read_as_what_was_asked(browser: Browser, hand: Served) -> None:
-    page, _ = open_page(browser, hand.url + "#model=A")
-    text = page.inner_text("section#model-power") + page.inner_text("section#task-ranking")
+    page, _ = open_page(browser, hand.url + "#view=model-power&model=A")
+    text = page.inner_text("section#model-power")
+    goto_view(page, "tasks")
+    text += page.inner_text("section#task-ranking")
     assert "80 % of default" in text and "144 W asked" in text
     assert "(80)" not in text and "(144w)" not in text
 
 
-def test_the_first_screen_comes_before_the_heavy_surfaces(browser: Browser, hand: Served) -> None:
-    """The recommendation and overview are drawn from the first, small surfaces; the other
-    panels say "Loading" until the surfaces that load behind them arrive, then are drawn."""
+HEAVY = ["duckdb_model_task_tdp.json", "duckdb_task_rankings.json", "duckdb_pareto_frontiers.json",
+         "duckdb_failure_surfaces.json", "failures/by_model_task_tdp.json",
+         "comparisons/model_pairs.json", "runs/index.json"]
+
+
+def test_each_view_loads_only_the_surfaces_it_reads(browser: Browser, hand: Served) -> None:
+    """The first screen is drawn from the small surfaces alone; another view fetches what it
+    reads when it is first opened (saying "Loading" until then), and only once."""
     page = browser.new_page()
     seen: list[str] = []
-    page.on("request", lambda r: seen.append(r.url.rsplit("/data/", 1)[-1]))
+    page.on("request", lambda r: seen.append(r.url.rsplit("/data/", 1)[-1])
+            if "/data/" in r.url else None)
+    held: list = []
     gate = {"open": False}
 
     def hold(route):  # noqa: ANN001, ANN202 - the failure surface waits until released
@@ -129,23 +161,31 @@ def test_the_first_screen_comes_before_the_heavy_surfaces(browser: Browser, hand
         else:
             held.append(route)
 
-    held: list = []
     page.route("**/data/failures/by_model_task_tdp.json", hold)
     try:
         page.goto(hand.url + "#model=A&task=e1%2Ft1")
-        page.wait_for_selector("body[data-ready='1']", state="attached", timeout=15000)
-        assert page.query_selector("body[data-complete='1']") is None
+        wait_ready(page)
         assert page.query_selector("#recommend-table tbody tr") is not None
+        assert not [f for f in seen if f in HEAVY], seen
+        goto_view(page, "overview")
         assert page.inner_text("section#overview dd[data-fact='models']") == "2"
-        for pid in ("models", "failures", "pareto", "task-ranking"):
-            assert page.inner_text(f"section#{pid}").endswith("Loading …"), pid
+        assert page.inner_text("section#overview dd[data-fact='tasks']") == "2"
+        assert not [f for f in seen if f in HEAVY], seen
+        page.click("nav a[data-view='failures']")
+        page.wait_for_function("document.body.dataset.view === 'failures' || "
+                               "document.body.dataset.complete === '0'")
+        assert page.get_attribute("body", "data-complete") == "0"
+        assert page.inner_text("section#failures").endswith("Loading …")
         gate["open"] = True
         for route in held:
             route.continue_()
-        page.wait_for_selector("body[data-complete='1']", state="attached", timeout=15000)
+        wait_ready(page)
         assert page.query_selector("#failure-table") is not None
-        assert page.query_selector("#model-table tbody tr") is not None
-        assert page.inner_text("section#overview dd[data-fact='tasks']") == "2"
-        assert "failures/by_model_task_tdp.json" in seen
+        assert sorted(f for f in seen if f in HEAVY) == \
+            ["duckdb_failure_surfaces.json", "failures/by_model_task_tdp.json"]
+        goto_view(page, "pareto")
+        assert "duckdb_pareto_frontiers.json" in seen and "duckdb_task_rankings.json" not in seen
+        goto_view(page, "failures")  # already loaded: fetched once
+        assert seen.count("failures/by_model_task_tdp.json") == 1
     finally:
         page.close()

@@ -23,9 +23,16 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     s.close()
 
 
-def actions(page: Page, rng: random.Random) -> list[tuple[str, Callable[[], None]]]:
-    """The actions possible now (each changes the view)."""
+def actions(page: Page, rng: random.Random, steps: int) -> list[tuple[str, Callable[[], None]]]:
+    """The actions possible now (each changes the view); Back while there is a step to undo."""
     out: list[tuple[str, Callable[[], None]]] = []
+    views = page.eval_on_selector_all("nav a[data-view]:not([aria-current])",
+                                      "as => as.map(a => a.dataset.view)")
+    for _ in range(3):  # as likely as the rest together: the other actions need their view
+        v = rng.choice(views)
+        out.append((f"view={v}", lambda v=v: page.click(f"nav a[data-view='{v}']")))
+    if steps > 0:
+        out.append(("back", page.go_back))
     headers = page.query_selector_all("table.data[id] thead th")
     if headers:
         th = rng.choice(headers)
@@ -33,7 +40,9 @@ def actions(page: Page, rng: random.Random) -> list[tuple[str, Callable[[], None
     rows = page.query_selector_all("table.data.selectable tbody tr")
     if rows:
         out.append(("select", rng.choice(rows).click))
-    for sel in ("#f-family", "#f-gpu", "#f-power", "#need-kind", "#rank-by"):
+    for sel in ("#f-family", "#f-gpu", "#f-power", "#need-kind", "#rank-by", "#failure-model"):
+        if page.query_selector(sel) is None:  # on another view
+            continue
         values = page.eval_on_selector_all(f"{sel} option", "os => os.map(o => o.value)")
         current = page.eval_on_selector(sel, "s => s.value")
         others = [v for v in values if v != current]
@@ -49,15 +58,17 @@ def actions(page: Page, rng: random.Random) -> list[tuple[str, Callable[[], None
     return out
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(8))
 def test_a_copied_url_reproduces_the_view(browser: Browser, served: Served, seed: int) -> None:
     rng = random.Random(seed)
     page, problems = open_page(browser, served.url)
-    done = []
-    for _ in range(6):
-        name, act = rng.choice(actions(page, rng))
+    done: list[str] = []
+    steps = 0
+    for _ in range(10):
+        name, act = rng.choice(actions(page, rng, steps))
         after_render(page, act)
         done.append(name)
+        steps += -1 if name == "back" else 1
     fresh, fresh_problems = open_page(browser, page.url)
     for p in (page, fresh):  # the runs and answers that load on demand, loaded
         p.wait_for_function("!document.querySelector('#runs p.loading, #compare-answers "

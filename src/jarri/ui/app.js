@@ -1,23 +1,15 @@
-// Jarri Benchmark UI: plain ES modules over the JSON surfaces in data/.
+// Jarri Benchmark UI: plain ES modules over the JSON surfaces in data/. One view at a time
+// (views.js); the whole view, the view itself included, lives in the URL hash.
 import { h, empty, section } from "./dom.js";
 import { watts } from "./format.js";
-import { LATER, loadCore, loadRest } from "./data.js";
+import { into } from "./data.js";
 import * as state from "./state.js";
-import { overview } from "./panels/overview.js";
-import { modelRows, comparison, detail } from "./panels/models.js";
-import { registry, ranking, modelTask } from "./panels/tasks.js";
-import { power } from "./panels/power.js";
-import { drilldown } from "./panels/drilldown.js";
-import { failures } from "./panels/failures.js";
-import { pareto } from "./panels/pareto.js";
-import { pairs } from "./panels/pairs.js";
 import { comparedTasks } from "./metrics.js";
-import { raw } from "./panels/raw.js";
-import { recommend } from "./panels/recommend.js";
-import { compare } from "./panels/compare.js";
+import { CORE, CELLS, VIEWS, viewOf } from "./views.js";
 
 const main = document.getElementById("main");
 const bar = document.getElementById("filters");
+const nav = document.querySelector("nav");
 
 function filters(st) {
   const q = st.q.toLowerCase(), tq = st.tq.toLowerCase();
@@ -31,7 +23,7 @@ function filters(st) {
 }
 
 function filterBar(d, st, registry) {
-  const cells = (d["duckdb_model_task_tdp.json"] || d["duckdb_model_tdp.json"]).rows;
+  const cells = d["duckdb_model_tdp.json"].rows;
   const families = [...new Set(registry.map((t) => t.task_family).filter(Boolean))].sort();
   const gpus = d["registries/gpus.json"].rows;
   const powers = [...new Set(cells.map((r) => String(r.power_applied_w ?? "none")))].sort((a, b) => (a === "none" ? -1 : b === "none" ? 1 : a - b));
@@ -49,15 +41,33 @@ function filterBar(d, st, registry) {
     h("button", { id: "f-clear", onclick: () => state.update({ q: "", tq: "", family: "", gpu: "", power: "" }) }, "clear filters"));
 }
 
-function render(d, st) {
+// The nav: one link per view, each carrying the whole current state (so it opens in a new
+// tab as it would here); the current view is marked for screen readers.
+function navLinks(st, view) {
+  nav.replaceChildren(...VIEWS.map((v) => h("a", {
+    href: `#${state.encode({ ...st, view: v.id })}`, "data-view": v.id,
+    class: v.id === view.id ? "current" : null, "aria-current": v.id === view.id ? "page" : null,
+  }, v.label)).flatMap((a) => [a, " "]));
+}
+
+// The task a view shows when the URL names none: the first (by key) the selected model ran,
+// from whichever loaded surface says so; written into the URL like the default model.
+function defaultTask(d, model) {
+  const cells = d[CELLS]?.rows;
+  const ranks = d["duckdb_task_rankings.json"]?.rows;
+  let keys = [];
+  if (cells) keys = cells.filter((r) => r.model === model).map((r) => r.task_key);
+  else if (ranks) keys = ranks.filter((t) => t.configurations.some((c) => c.model === model)).map((t) => t.task_key);
+  else return "";
+  if (!keys.length) keys = (cells || ranks).map((r) => r.task_key);
+  return keys.length ? keys.reduce((a, b) => (b < a ? b : a)) : "";
+}
+
+function draw(d, st, view) {
   const reg = d["duckdb_task_registry.json"].rows;
   const filt = filters(st);
   const family = new Map(reg.map((t) => [t.task_key, t]));
-  // The first screen (the recommendation and the overview) is drawn from the first, small
-  // surfaces; every other panel says "Loading" until the rest (model × task cells, task
-  // ranking, frontiers, failures) has arrived, then all are drawn.
-  const complete = LATER.every((f) => f in d);
-  const tdpRows = complete ? d["duckdb_model_task_tdp.json"].rows.filter((r) => filt.model(r.model)
+  const tdpRows = d[CELLS] ? d[CELLS].rows.filter((r) => filt.model(r.model)
     && filt.task(r.task_key, r.task_family, family.get(r.task_key)?.title) && filt.gpu(r.gpu_key)
     && filt.power(r.power_applied_w)) : [];
   // The formulas every panel evaluates (analysis/metrics.py), and the compared task set of
@@ -68,51 +78,77 @@ function render(d, st) {
   const ctx = { d, st, set: state.update, defs: d["duckdb_model_rankings.json"].definitions, filt,
     tdpRows, registry: reg, model: st.model, task: st.task, formulas, compared, filtered };
   filterBar(d, st, reg);
-  const rows = complete ? modelRows(ctx) : [];
+  navLinks(st, view);
+  main.replaceChildren(...view.draw(ctx));
+}
+
+let d = null;
+let shown = null;  // the view drawn last
+let pending = 0;  // the latest request; an older one that finishes late draws nothing
+
+// Draws the view the URL names: first its surfaces (once each), then its panels. A change
+// within the view keeps the scroll position; another view starts at the top.
+async function show(st) {
+  const view = viewOf(st.view);
+  const ask = ++pending;
+  const missing = view.needs.filter((f) => !(f in d)).concat((view.optional || []).filter((f) => !(f in d)));
+  if (missing.length) {
+    document.body.dataset.complete = "0";
+    navLinks(st, view);
+    main.replaceChildren(section(view.id, view.label, null, h("p", { class: "loading" }, "Loading …")));
+    try {
+      await into(d, view.needs.filter((f) => !(f in d)), (view.optional || []).filter((f) => !(f in d)));
+    } catch (e) {
+      if (ask !== pending) return;
+      main.replaceChildren(section(view.id, view.label, null,
+        empty(`This view's data could not be loaded (${e.message}). Run 'jarri rebuild' in the workspace, then reload.`)));
+      document.body.dataset.complete = "1";
+      return;
+    }
+    if (ask !== pending) return;
+  }
+  if (!st.task && view.needs.length) {
+    const task = defaultTask(d, st.model);
+    if (task) {
+      st = { ...st, task };
+      state.replace(st);
+    }
+  }
+  const again = shown === view.id;
   const scrollY = window.scrollY;
-  const later = (id, title, draw) => (complete ? draw()
-    : section(id, title, null, h("p", { class: "loading" }, "Loading …")));
-  main.replaceChildren(recommend(ctx), overview(ctx),
-    later("models", "Model comparison", () => comparison(ctx, rows)),
-    later("model-detail", "Selected model", () => detail(ctx, rows)),
-    later("compare", "Compare models", () => compare(ctx)),
-    later("model-pairs", "Model pairs", () => pairs(ctx)),
-    later("task-registry", "Task registry", () => registry(ctx)),
-    later("task-ranking", "Task ranking", () => ranking(ctx)),
-    later("model-task", "Model × task", () => modelTask(ctx)),
-    later("model-power", "Model × power limit", () => power(ctx)),
-    later("drilldown", "Task drilldown", () => drilldown(ctx)),
-    later("failures", "Failure surface", () => failures(ctx)),
-    later("pareto", "Pareto frontier", () => pareto(ctx)),
-    later("raw", "Raw JSON", () => raw(ctx)));
-  window.scrollTo(0, scrollY);
+  draw(d, st, view);
+  window.scrollTo(0, again ? scrollY : 0);
+  if (shown !== null && !again) main.querySelector("section.panel")?.focus({ preventScroll: true });
+  shown = view.id;
+  document.body.dataset.view = view.id;
   document.body.dataset.ready = "1";
+  document.body.dataset.complete = "1";
   document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
 }
 
+function stop(text) {
+  main.replaceChildren(empty(text));
+  document.body.dataset.ready = "1";
+  document.body.dataset.complete = "1";
+}
+
 async function start() {
-  let d;
   try {
-    d = await loadCore();
+    d = await into({}, CORE);
   } catch (e) {
-    main.replaceChildren(empty(`No data yet (${e.message}). Run a sweep — bash ./run_me.sh --models gemma3:270m --experiments smoke_v1 — or 'jarri rebuild' in the workspace, then reload.`));
-    document.body.dataset.ready = "1";
-    document.body.dataset.complete = "1";
+    stop(`No data yet (${e.message}). Run a sweep — bash ./run_me.sh --models gemma3:270m --experiments smoke_v1 — or 'jarri rebuild' in the workspace, then reload.`);
     return;
   }
   if (!d["duckdb_model_rankings.json"].rows.length && !d["duckdb_model_tdp.json"].rows.length) {
-    main.replaceChildren(empty("The ledgers hold no usable runs yet. Run a sweep (bash ./run_me.sh --models gemma3:270m), then 'jarri rebuild'."));
-    document.body.dataset.ready = "1";
-    document.body.dataset.complete = "1";
+    stop("The ledgers hold no usable runs yet. Run a sweep (bash ./run_me.sh --models gemma3:270m), then 'jarri rebuild'.");
     return;
   }
   if (!d["duckdb_model_tdp.json"].formulas) {
-    main.replaceChildren(empty("These surfaces come from an older rebuild (no formulas): run 'jarri rebuild' again, then reload."));
-    document.body.dataset.ready = "1";
-    document.body.dataset.complete = "1";
+    stop("These surfaces come from an older rebuild (no formulas): run 'jarri rebuild' again, then reload.");
     return;
   }
   const st = state.read();
+  st.view = viewOf(st.view).id;
   if (!st.model) {
     const first = d["duckdb_model_rankings.json"].rows[0];
     if (first) st.model = first.model;
@@ -120,26 +156,8 @@ async function start() {
   // The defaults chosen here go into the URL, so the next change (a sort, a filter) keeps
   // them and a copied URL shows the same view.
   state.replace(st);
-  document.body.dataset.phased = "1";  // drawn in two steps: data-ready, then data-complete
-  state.onChange((s) => render(d, s));
-  render(d, st);
-  // The first screen is drawn; once it is painted, the rest loads behind it (parsing it
-  // takes the page's thread), then every panel is drawn.
-  const painted = new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-  painted.then(loadRest).then((rest) => Object.assign(d, rest)).catch((e) => {
-    for (const f of [...LATER, "comparisons/model_pairs.json"]) {
-      if (!(f in d)) d[f] = { rows: [], failed: e.message };
-    }
-  }).then(() => {
-    const now = state.read();
-    if (!now.task) {  // the first task the selected model ran, so every panel has something
-      const tdp = d["duckdb_model_task_tdp.json"].rows;
-      const t = tdp.find((r) => r.model === now.model) || tdp[0];
-      if (t) state.replace({ ...now, task: t.task_key });
-    }
-    render(d, state.read());
-    document.body.dataset.complete = "1";
-  });
+  state.onChange(show);
+  show(st);
 }
 
 start();

@@ -1,4 +1,6 @@
 // The view lives in the URL hash, so a view can be shared and reloaded.
+// view: which panel(s) the page shows (views.js); every change is a history step, so Back
+// returns to the previous view or state.
 // ts: the sort of every other table, "table-id:key:dir" joined by ";" (the model comparison
 // keeps its own "sort").
 // need: the recommendation's bar ("score:70", "success:80"); rank: what it ranks by.
@@ -6,7 +8,7 @@
 // drilldown shows failed runs only.
 // cmp: the models compared side by side (comma-separated); ctask: the task whose answers
 // they show.
-const KEYS = ["model", "task", "q", "tq", "family", "gpu", "power", "need", "rank", "sort", "ts",
+const KEYS = ["view", "model", "task", "q", "tq", "family", "gpu", "power", "need", "rank", "sort", "ts",
   "cmp", "ctask", "ftype", "fsub", "ptask", "hidedeg", "failed", "run", "raw"];
 let listeners = [];
 
@@ -17,7 +19,7 @@ export function read() {
   return st;
 }
 
-function encode(st) {
+export function encode(st) {
   const p = new URLSearchParams();
   for (const k of KEYS) if (st[k]) p.set(k, st[k]);
   return p.toString();

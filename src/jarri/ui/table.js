@@ -91,7 +91,8 @@ export function table({ id, columns, rows, sort, onSort, onSelect, selected, row
   });
   const csv = h("button", { type: "button", class: "csv", "aria-label": `download ${id || "this table"} as CSV`,
     onclick: () => download(`${id || "table"}.csv`, toCsv(columns, sorted)) }, "CSV");
-  return h("table", { id, class: onSelect ? "data selectable" : "data" },
+  // In a box of its own height, so a long table scrolls under its header row (sticky).
+  return h("div", { class: "table-box" }, h("table", { id, class: onSelect ? "data selectable" : "data" },
     h("caption", {}, caption || null, csv),
-    h("thead", {}, head), h("tbody", {}, body));
+    h("thead", {}, head), h("tbody", {}, body)));
 }

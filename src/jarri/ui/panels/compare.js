@@ -10,8 +10,11 @@ import { runsFor } from "./drilldown.js";
 
 const MAX = 4;
 
+// The models compared: the URL's list, or, before any choice, the selected model (so one more
+// click compares it with another). "," is an emptied list.
 export function chosenModels(st) {
-  return (st.cmp || "").split(",").map((m) => m.trim()).filter(Boolean).slice(0, MAX);
+  if (!st.cmp) return st.model ? [st.model] : [];
+  return st.cmp.split(",").map((m) => m.trim()).filter(Boolean).slice(0, MAX);
 }
 
 // A pair's differences as "first − second", whichever order the rebuild stored them in.
@@ -42,7 +45,7 @@ export function compare(ctx) {
   const chosen = chosenModels(ctx.st).filter((m) => models.includes(m));
   const toggle = (m, on) => {
     const next = on ? [...chosen, m] : chosen.filter((x) => x !== m);
-    ctx.set({ cmp: next.join(","), ctask: "" });
+    ctx.set({ cmp: next.join(",") || ",", ctask: "" });
   };
   const picker = h("fieldset", { id: "compare-models", class: "chips" },
     h("legend", {}, `Models to compare (up to ${MAX})`),

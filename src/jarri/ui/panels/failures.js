@@ -66,7 +66,7 @@ export function failures(ctx) {
   const chosenCol = ftype || fsub ? [{ key: "chosen", label: `runs: ${ftype || fsub}`, fmt: (r) => num(r.chosen) }] : [];
   const tbl = rows.length ? table({
     id: "failure-table", rows, rowKey: (r) => r.key, sort: "failure_rate:desc",
-    onSelect: (r) => ctx.set({ model: r.model, task: r.task_key }),
+    onSelect: (r) => ctx.set({ model: r.model, task: r.task_key, view: "drilldown" }),
     columns: [
       { key: "model", label: "model", fmt: (r) => r.model },
       { key: "task_key", label: "task", fmt: (r) => r.task_key },
@@ -104,10 +104,18 @@ export function failures(ctx) {
     .filter((e) => ctx.filt.gpu(e.gpu_key) && ctx.filt.power(e.power_applied_w) && (!ftype || `${e.failure_stage}/${e.failure_type}` === ftype)), 12);
   const ex = examples.length ? h("div", { id: "failure-examples" }, h("h3", {}, "Representative failures (one per task in turn)"),
     h("ul", {}, examples.map((e) => h("li", {},
-      h("a", { href: "#", onclick: (ev) => { ev.preventDefault(); ctx.set({ model: e.model, task: e.task_key, run: e.run_id }); } },
+      h("a", { href: "#", onclick: (ev) => { ev.preventDefault(); ctx.set({ model: e.model, task: e.task_key, run: e.run_id, view: "drilldown" }); } },
         `${e.model} × ${e.task_key}`),
       `: ${e.failure_stage || "unlabelled"} / ${e.failure_type || "unlabelled"}, score ${metric("avg_score_percent", e.score_percent)} (run ${e.run_id})`)))) : null;
+  // The model whose failures come first: a choice here, so the way down to one failed
+  // answer is this, then one of its examples.
+  const models = [...new Set(fine.map((r) => r.model))].sort();
+  if (ctx.model && !models.includes(ctx.model)) models.unshift(ctx.model);
+  const picker = h("p", { class: "controls" }, h("label", {}, "Failures of ",
+    h("select", { id: "failure-model", onchange: (e) => ctx.set({ model: e.target.value, ftype: "", fsub: "" }) },
+      models.map((m) => h("option", { value: m, selected: m === ctx.model }, m)))));
+  const none = ctx.model && !sel ? empty(`${ctx.model} has no visible runs here.`) : null;
   return section("failures", "Failure surface",
-    "Rates are relative to all runs of the row (every filter applies). Click a row to select the model and task; choose a type or subtype of the selected model to see where it happens; the links open a failed run.",
-    chosen, tbl, dist, ex);
+    "Rates are relative to all runs of the row (every filter applies). Choose a model, then a type or subtype of it to see where it happens; the examples open a failed run. The table below has every visible model × task; click a row to see its runs.",
+    picker, none, dist, chosen, ex, h("h3", {}, "Every visible model × task"), tbl);
 }

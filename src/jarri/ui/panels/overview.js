@@ -4,10 +4,11 @@ import { num } from "../format.js";
 export function overview(ctx) {
   const env = ctx.d["duckdb_model_rankings.json"];
   const src = env.source;
-  // model × task cells once they have loaded; before that, the model × power rows (the same
-  // models and power levels)
-  const full = ctx.d["duckdb_model_task_tdp.json"]?.rows;
-  const tdp = full || ctx.d["duckdb_model_tdp.json"].rows;
+  // Drawn from the small surfaces alone: the model × power rows (the same models and power
+  // levels as the model × task cells) and the registry's versions that ran (one compared
+  // task key each, as in the cells).
+  const tdp = ctx.d["duckdb_model_tdp.json"].rows;
+  const tasks = new Set(ctx.registry.flatMap((t) => (t.versions || []).map((v) => v.task_key)));
   const powers = new Set(tdp.map((r) => r.power_applied_w ?? "not set"));
   const facts = [
     ["ledgers read", num(src.ledgers)],
@@ -20,7 +21,7 @@ export function overview(ctx) {
     ["latest record", src.latest_record_at || "none"],
     ["source digest", env.source_digest],
     ["models", num(new Set(tdp.map((r) => r.model)).size)],
-    ["tasks", full ? num(new Set(full.map((r) => r.task_key)).size) : "loading …"],
+    ["tasks", num(tasks.size)],
     ["GPUs", num(ctx.d["registries/gpus.json"].rows.length)],
     ["power levels", num(powers.size)],
     ["common task set", `${num(env.common_tasks)} task(s)`],

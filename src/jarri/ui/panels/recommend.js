@@ -108,14 +108,15 @@ export function recommend(ctx) {
   const intro = `Configurations (model × GPU × power limit) that meet the bar, best first by ${label}, `
     + "balanced over the compared task set by the rebuild (brackets: 95 % intervals over tasks). "
     + "Configurations whose intervals overlap the leader's share its rank (a tie). "
-    + "GPU and models: the filter bar; the task, family and power filters do not apply here.";
+    + "GPU and models: the filter bar; the task, family and power filters do not apply here. "
+    + "Click a configuration to see its model at every power limit.";
   if (!ranked.length) {
     return section("recommend", "Which model at which power limit?", intro, controls,
       empty(`No configuration meets the bar (${left} of ${all.length} visible configuration(s) miss it, are not comparable, or have no ${label}).`));
   }
   const tbl = table({
     id: "recommend-table", rows: ranked, rowKey: (r) => `${r.model}|${r.gpu_key}|${r.power_applied_w ?? "none"}`,
-    sort: `rank:asc`, onSelect: (r) => set({ model: r.model }), selected: null,
+    sort: `rank:asc`, onSelect: (r) => set({ model: r.model, view: "model-power" }), selected: null,
     columns: [
       { key: "rank", label: "rank", fmt: (r) => (r.tie ? `${r.rank} (tie)` : String(r.rank)) },
       { key: "model", label: "model", fmt: (r) => r.model },

@@ -96,7 +96,7 @@ export function modelTask(ctx) {
   }));
   const first = { key: "task_key", label: "task", fmt: (r) => r.task_key };
   const cols = columns(ctx, first).filter((c) => !["coverage", "output_token_waste", "score_per_wh_vs_best"].includes(c.key));
-  return section("model-task", `Model × task: ${ctx.model}`, "One row per visible task, over all its visible power levels and GPUs (each level weighs by its runs within the task); click a row to select the task.",
+  return section("model-task", `Model × task: ${ctx.model}`, "One row per visible task, over all its visible power levels and GPUs (each level weighs by its runs within the task); click a row to see its runs.",
     rows.length ? table({ id: "model-task-table", columns: cols, rows, rowKey: (r) => r.task_key,
-      selected: ctx.task, onSelect: (r) => ctx.set({ task: r.task_key }) }) : empty("No runs of this model match the filters."));
+      selected: ctx.task, onSelect: (r) => ctx.set({ task: r.task_key, view: "drilldown" }) }) : empty("No runs of this model match the filters."));
 }
