@@ -4,6 +4,7 @@ are in the URL, so a later change keeps them; power levels read as what was aske
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -20,6 +21,7 @@ from tests.ui.conftest import (
     wait_ready,
 )
 
+from conftest import REPO
 from handledger import hand_records
 
 
@@ -189,3 +191,54 @@ def test_each_view_loads_only_the_surfaces_it_reads(browser: Browser, hand: Serv
         assert seen.count("failures/by_model_task_tdp.json") == 1
     finally:
         page.close()
+
+
+SMALL = {"data_index.json", "duckdb_model_rankings.json", "duckdb_model_tdp.json",
+         "duckdb_task_registry.json", "registries/gpus.json", "registries/models.json",
+         "verification/quarantine.json"}
+
+
+def documented_views() -> dict[str, dict[str, set[str]]]:
+    """docs/ui.md's table of panels: {view: {"panels": ids, "reads": surface files}}."""
+    out: dict[str, dict[str, set[str]]] = {}
+    text = (REPO / "docs" / "ui.md").read_text(encoding="utf-8")
+    for m in re.finditer(r"^\| `([a-z-]+)`: [^|]*\(`([a-z-]+)`\) \|[^|]*\|([^|]*)\|$", text,
+                         re.MULTILINE):
+        view, panel, reads = m.groups()
+        files = set(re.findall(r"`([a-z_/]+\.json)`", reads))
+        if re.search(r"\bcells\b", reads):
+            files.add("duckdb_model_task_tdp.json")
+        if "run pages" in reads or "runs/" in reads:
+            files.add("runs/*")
+        entry = out.setdefault(view, {"panels": set(), "reads": set()})
+        entry["panels"].add(panel)
+        entry["reads"] |= files
+    return out
+
+
+def test_each_view_reads_what_the_docs_say(browser: Browser, hand: Served) -> None:
+    docs = documented_views()
+    page, _ = open_page(browser, hand.url)
+    views = page.eval_on_selector_all("nav a[data-view]", "as => as.map(a => a.dataset.view)")
+    page.close()
+    assert set(views) == set(docs) and len(views) >= 12, (views, sorted(docs))
+    for view in views:
+        page = browser.new_page()
+        seen: set[str] = set()
+        page.on("request", lambda r, seen=seen: seen.add(r.url.rsplit("/data/", 1)[-1])
+                if "/data/" in r.url else None)
+        try:
+            page.goto(hand.url + f"#view={view}&model=A&task=e1%2Ft1&cmp=A,B&ctask=e1%2Ft1"
+                      "&raw=duckdb_model_rankings.json")
+            wait_ready(page)
+            page.wait_for_function(
+                "!document.querySelector('p.loading, #raw-tree > p:not(.empty)')", timeout=15000)
+            shown = set(page.eval_on_selector_all("main section.panel", "es => es.map(e => e.id)"))
+            assert shown == docs[view]["panels"], view
+            allowed = SMALL | docs[view]["reads"]
+            extra = {f for f in seen - allowed
+                     if not (f.startswith("runs/") and "runs/*" in allowed)
+                     and not (view == "raw" and f == "duckdb_model_rankings.json")}
+            assert extra == set(), (view, extra)
+        finally:
+            page.close()
