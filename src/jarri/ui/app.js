@@ -41,13 +41,54 @@ function filterBar(d, st, registry) {
     h("button", { id: "f-clear", onclick: () => state.update({ q: "", tq: "", family: "", gpu: "", power: "" }) }, "clear filters"));
 }
 
-// The nav: one link per view, each carrying the whole current state (so it opens in a new
-// tab as it would here); the current view is marked for screen readers.
+// The nav: one link per view, made once (a click on a link that a redraw replaced would be
+// lost), each carrying the whole current state in its href (so it opens in a new tab as it
+// would here); the current view is marked for screen readers. A click reads the state when
+// it happens: a filter typed just before (its change lands on the way) is kept.
+const links = new Map(VIEWS.map((v) => [v.id, h("a", { href: "#", "data-view": v.id }, v.label)]));
+nav.replaceChildren(...[...links.values()].flatMap((a) => [a, " "]));
+nav.addEventListener("click", (e) => {
+  const a = e.target.closest("a[data-view]");
+  if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;  // a new tab
+  e.preventDefault();
+  state.update({ view: a.dataset.view });
+});
+
 function navLinks(st, view) {
-  nav.replaceChildren(...VIEWS.map((v) => h("a", {
-    href: `#${state.encode({ ...st, view: v.id })}`, "data-view": v.id,
-    class: v.id === view.id ? "current" : null, "aria-current": v.id === view.id ? "page" : null,
-  }, v.label)).flatMap((a) => [a, " "]));
+  for (const [id, a] of links) {
+    a.setAttribute("href", `#${state.encode({ ...st, view: id })}`);
+    a.classList.toggle("current", id === view.id);
+    if (id === view.id) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+}
+
+// What has the keyboard focus in the view, as a selector that finds it again after a redraw
+// (a sort header, a row, a control): a keyboard user keeps their place.
+function focusKey() {
+  const el = document.activeElement;
+  if (!el || !main.contains(el)) return null;
+  const table = el.closest("table[id]");
+  const th = el.closest("th[data-key]");
+  const tr = el.closest("tr[data-row]");
+  const q = (v) => `"${CSS.escape(v)}"`;
+  if (table && th) return `table[id=${q(table.id)}] th[data-key=${q(th.dataset.key)}] button`;
+  if (table && tr && el === tr) return `table[id=${q(table.id)}] tbody tr[data-row=${q(tr.dataset.row)}]`;
+  if (el.id) return `[id=${q(el.id)}]`;
+  return null;
+}
+
+// Where each table's own box was scrolled (a long table scrolls in its box).
+function boxScrolls() {
+  return [...main.querySelectorAll(".table-box > table[id]")].map((t) =>
+    [t.id, t.parentElement.scrollTop, t.parentElement.scrollLeft]);
+}
+
+function restoreBoxes(saved) {
+  for (const [id, top, left] of saved) {
+    const box = document.getElementById(id)?.parentElement;
+    if (box && box.classList.contains("table-box")) box.scrollTo(left, top);
+  }
 }
 
 // The task a view shows when the URL names none: the first (by key) the selected model ran,
@@ -63,7 +104,7 @@ function defaultTask(d, model) {
   return keys.length ? keys.reduce((a, b) => (b < a ? b : a)) : "";
 }
 
-function draw(d, st, view) {
+function draw(d, st, view, again) {
   const reg = d["duckdb_task_registry.json"].rows;
   const filt = filters(st);
   const family = new Map(reg.map((t) => [t.task_key, t]));
@@ -76,7 +117,7 @@ function draw(d, st, view) {
   const compared = comparedTasks(tdpRows, formulas);
   const filtered = Boolean(st.q || st.tq || st.family || st.gpu || st.power);
   const ctx = { d, st, set: state.update, defs: d["duckdb_model_rankings.json"].definitions, filt,
-    tdpRows, registry: reg, model: st.model, task: st.task, formulas, compared, filtered };
+    tdpRows, registry: reg, model: st.model, task: st.task, formulas, compared, filtered, again };
   filterBar(d, st, reg);
   navLinks(st, view);
   main.replaceChildren(...view.draw(ctx));
@@ -86,23 +127,43 @@ let d = null;
 let shown = null;  // the view drawn last
 let pending = 0;  // the latest request; an older one that finishes late draws nothing
 
+function missingFor(view) {
+  // a surface not loaded yet, or an optional one whose last try failed (asked again)
+  const absent = (f) => !(f in d) || Boolean(d[f]?.failed);
+  return [view.needs.filter(absent), (view.optional || []).filter(absent)];
+}
+
+function mark(view) {
+  document.body.dataset.view = view.id;
+  document.body.dataset.ready = "1";
+  document.body.dataset.complete = "1";
+}
+
 // Draws the view the URL names: first its surfaces (once each), then its panels. A change
-// within the view keeps the scroll position; another view starts at the top.
+// within the view keeps the scroll position (the page's and each table box's) and the
+// keyboard focus; another view starts at the top, the focus on its first panel.
 async function show(st) {
   const view = viewOf(st.view);
+  if (st.view !== view.id) {  // an unknown view: the recommendation, and the URL says so
+    st = { ...st, view: view.id };
+    state.replace(st);
+  }
   const ask = ++pending;
-  const missing = view.needs.filter((f) => !(f in d)).concat((view.optional || []).filter((f) => !(f in d)));
-  if (missing.length) {
+  const [needs, optional] = missingFor(view);
+  if (needs.length || optional.length) {
     document.body.dataset.complete = "0";
     navLinks(st, view);
     main.replaceChildren(section(view.id, view.label, null, h("p", { class: "loading" }, "Loading …")));
     try {
-      await into(d, view.needs.filter((f) => !(f in d)), (view.optional || []).filter((f) => !(f in d)));
+      await into(d, needs, optional);
     } catch (e) {
       if (ask !== pending) return;
-      main.replaceChildren(section(view.id, view.label, null,
-        empty(`This view's data could not be loaded (${e.message}). Run 'jarri rebuild' in the workspace, then reload.`)));
-      document.body.dataset.complete = "1";
+      const box = section(view.id, view.label, null,
+        empty(`This view's data could not be loaded (${e.message}). Run 'jarri rebuild' in the workspace, or open this view again to retry.`));
+      main.replaceChildren(box);
+      if (shown !== view.id) box.focus({ preventScroll: true });
+      shown = view.id;
+      mark(view);
       return;
     }
     if (ask !== pending) return;
@@ -116,13 +177,16 @@ async function show(st) {
   }
   const again = shown === view.id;
   const scrollY = window.scrollY;
-  draw(d, st, view);
+  const focus = again ? focusKey() : null;
+  const boxes = again ? boxScrolls() : [];
+  draw(d, st, view, again);
   window.scrollTo(0, again ? scrollY : 0);
-  if (shown !== null && !again) main.querySelector("section.panel")?.focus({ preventScroll: true });
+  restoreBoxes(boxes);
+  const target = focus ? main.querySelector(focus) : null;
+  if (target) target.focus({ preventScroll: true });
+  else if (shown !== null && !again) main.querySelector("section.panel")?.focus({ preventScroll: true });
   shown = view.id;
-  document.body.dataset.view = view.id;
-  document.body.dataset.ready = "1";
-  document.body.dataset.complete = "1";
+  mark(view);
   document.body.dataset.renders = String(Number(document.body.dataset.renders || 0) + 1);
 }
 

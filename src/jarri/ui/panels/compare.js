@@ -11,10 +11,19 @@ import { runsFor } from "./drilldown.js";
 const MAX = 4;
 
 // The models compared: the URL's list, or, before any choice, the selected model (so one more
-// click compares it with another). "," is an emptied list.
+// click compares it with another). "," is an emptied list. Each name is percent-encoded in
+// the list (a model name may hold a comma or spaces; a plain one reads as itself).
 export function chosenModels(st) {
   if (!st.cmp) return st.model ? [st.model] : [];
-  return st.cmp.split(",").map((m) => m.trim()).filter(Boolean).slice(0, MAX);
+  return st.cmp.split(",").filter(Boolean).map(decodeName).slice(0, MAX);
+}
+
+function decodeName(x) {
+  try { return decodeURIComponent(x); } catch { return x; }
+}
+
+export function encodeModels(models) {
+  return models.map((m) => m.replace(/%/g, "%25").replace(/,/g, "%2C")).join(",") || ",";
 }
 
 // A pair's differences as "first − second", whichever order the rebuild stored them in.
@@ -45,7 +54,7 @@ export function compare(ctx) {
   const chosen = chosenModels(ctx.st).filter((m) => models.includes(m));
   const toggle = (m, on) => {
     const next = on ? [...chosen, m] : chosen.filter((x) => x !== m);
-    ctx.set({ cmp: next.join(",") || ",", ctask: "" });
+    ctx.set({ cmp: encodeModels(next), ctask: "" });
   };
   const picker = h("fieldset", { id: "compare-models", class: "chips" },
     h("legend", {}, `Models to compare (up to ${MAX})`),
@@ -107,12 +116,18 @@ export function compare(ctx) {
     { key: "difference", label: "difference", fmt: (r) => (r.metric ? difference(r.metric, r.difference) : "–") },
     { key: "ci95", label: "95 % interval", value: (r) => (r.ci95 ? r.ci95[0] : null), fmt: (r) => (r.metric && r.ci95 ? interval(r.metric, r.ci95) : "–") },
     { key: "verdict", label: "verdict", fmt: (r) => r.verdict || "–" },
-  ] }) : empty("No paired differences for these models (an older rebuild, or no shared task).");
+  ] }) : empty(env?.failed ? `The paired differences could not be loaded (${env.failed}); open this view again to retry.`
+    : !env ? "These surfaces have no paired differences (an older rebuild): run 'jarri rebuild' again."
+      : "No paired differences for these models (no shared task).");
   const answers = h("div", { id: "compare-answers", class: "side-by-side" },
     ctask ? h("p", { class: "loading" }, "Loading answers …") : null);
   if (ctask) {
-    Promise.all(chosen.map((m) => runsFor(m, ctask).catch(() => []))).then((lists) => {
+    Promise.all(chosen.map((m) => runsFor(m, ctask).catch((e) => e))).then((lists) => {
       answers.replaceChildren(...chosen.map((m, i) => {
+        if (lists[i] instanceof Error) {
+          return h("div", { class: "column", "data-model": m }, h("h4", {}, m),
+            empty(`The runs could not be loaded: ${lists[i].message}`));
+        }
         const runs = lists[i].filter((r) => ctx.filt.gpu(r.gpu_key) && ctx.filt.power(r.power_applied_w));
         return h("div", { class: "column", "data-model": m }, h("h4", {}, m),
           runs.length ? runs.map((r) => h("div", { class: "answer-box", "data-run": r.run_id },

@@ -29,7 +29,8 @@ export function drilldown(ctx) {
     list.replaceChildren(...(shown.length ? shown.map((r) => runCard(r, ctx))
       : [empty(failedOnly ? "No failed run matches the filters." : "No run matches the filters.")]));
     const target = ctx.st.run && list.querySelector(`[data-run="${CSS.escape(ctx.st.run)}"]`);
-    if (target) target.scrollIntoView({ block: "center" });
+    // the run a link opened, once: a later change within the view keeps the scroll position
+    if (target && !ctx.again) target.scrollIntoView({ block: "center" });
   }).catch((e) => list.replaceChildren(empty(`Runs could not be loaded: ${e.message}`)));
   return box;
 }

@@ -5,7 +5,10 @@ import { table } from "../table.js";
 // Failure counts per model x task x GPU x watts, summed over what the filters leave visible;
 // every rate is relative to all runs of the row.
 function sum(rows) {
-  const out = { runs: 0, failed_runs: 0, hard_failures: 0, stage_counts: {}, type_counts: {}, subtype_counts: {} };
+  // Counts keyed by names from the data (a stage may be called "__proto__"): objects
+  // without a prototype, read with own().
+  const out = { runs: 0, failed_runs: 0, hard_failures: 0, stage_counts: Object.create(null),
+    type_counts: Object.create(null), subtype_counts: Object.create(null) };
   for (const r of rows) {
     out.runs += r.runs; out.failed_runs += r.failed_runs; out.hard_failures += r.hard_failures;
     for (const k of ["stage_counts", "type_counts", "subtype_counts"]) {
@@ -38,6 +41,9 @@ export function roundRobin(examples, limit) {
   return out;
 }
 
+// A count by a name from the URL or the data: 0 unless the object holds it itself.
+const own = (counts, name) => (Object.hasOwn(counts, name) ? counts[name] : 0);
+
 const HARD = "runs with nothing usable to grade (a transport, generation, format, parse or execute failure) or an answer that earns zero credit / runs (docs/failure-taxonomy.md)";
 
 function chooser(ctx, key, name, n, runs) {
@@ -61,8 +67,8 @@ export function failures(ctx) {
   const { ftype, fsub } = ctx.st;
   const all = [...groups.entries()].map(([key, rs]) => ({ key, model: rs[0].model, task_key: rs[0].task_key, ...sum(rs) }));
   // A chosen type or subtype keeps the rows that have it, and counts it per row.
-  const rows = all.filter((r) => (!ftype || r.type_counts[ftype]) && (!fsub || r.subtype_counts[fsub]))
-    .map((r) => ({ ...r, chosen: ftype ? r.type_counts[ftype] || 0 : fsub ? r.subtype_counts[fsub] || 0 : null }));
+  const rows = all.filter((r) => (!ftype || own(r.type_counts, ftype)) && (!fsub || own(r.subtype_counts, fsub)))
+    .map((r) => ({ ...r, chosen: ftype ? own(r.type_counts, ftype) : fsub ? own(r.subtype_counts, fsub) : null }));
   const chosenCol = ftype || fsub ? [{ key: "chosen", label: `runs: ${ftype || fsub}`, fmt: (r) => num(r.chosen) }] : [];
   const tbl = rows.length ? table({
     id: "failure-table", rows, rowKey: (r) => r.key, sort: "failure_rate:desc",

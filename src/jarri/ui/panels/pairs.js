@@ -15,9 +15,9 @@ function verdictText(v, a, b) {
 // change them; the model filter only hides pairs.
 export function pairs(ctx) {
   const env = ctx.d["comparisons/model_pairs.json"];
-  if (!env) {
-    return section("model-pairs", "Model pairs", null,
-      empty("These surfaces have no paired differences (an older rebuild): run 'jarri rebuild' again."));
+  if (!env || env.failed) {
+    return section("model-pairs", "Model pairs", null, empty(env ? `The paired differences could not be loaded (${env.failed}); open this view again to retry.`
+      : "These surfaces have no paired differences (an older rebuild): run 'jarri rebuild' again."));
   }
   const visible = env.rows.filter((p) => ctx.filt.model(p.model_a) && ctx.filt.model(p.model_b));
   const chosen = ctx.model ? visible.filter((p) => p.model_a === ctx.model || p.model_b === ctx.model) : visible;

@@ -16,9 +16,10 @@ const BARS = { score: { key: "avg_score_percent", label: "average score at least
 // The user's bar from the URL: need=score:70 or need=success:80 (percent).
 export function readBar(st) {
   const [kind, raw] = (st.need || "").split(":");
-  const bar = BARS[kind] ? kind : "score";
+  // own keys only: "__proto__" or "constructor" in a URL is not an option
+  const bar = Object.hasOwn(BARS, kind) ? kind : "score";
   const value = Number.isFinite(Number(raw)) && raw !== "" ? Number(raw) : 0;
-  return { kind: bar, value, rank: RANKINGS[st.rank] ? st.rank : "energy" };
+  return { kind: bar, value, rank: Object.hasOwn(RANKINGS, st.rank) ? st.rank : "energy" };
 }
 
 function meets(r, bar) {
