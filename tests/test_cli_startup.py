@@ -64,3 +64,26 @@ def test_a_signal_at_any_point_of_the_start_exits_quietly(tmp_path: Path, delay_
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
     assert "Traceback" not in err, err
+
+
+def test_a_signal_inside_a_class_definition_still_exits_quietly() -> None:
+    # Python wraps what __set_name__ raises (a dataclass field while a module is imported) in
+    # a RuntimeError: a signal landing there must still end the command with its code and no
+    # traceback (the moment is hit by chance in the test above; here it is forced).
+    code = """
+import click, jarri.cli
+from jarri.cli import _exit_on_signal
+class Field:
+    def __set_name__(self, owner, name):
+        _exit_on_signal(15, None)  # what the handler does when SIGTERM lands here
+@click.command("slow-import")
+def slow_import():
+    class Outcome:
+        checks = Field()
+jarri.cli.main.add_command(slow_import)
+jarri.cli.main(["slow-import"])
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 143, proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr

@@ -8,8 +8,26 @@ import threading
 from types import FrameType
 
 
+class SignalExit(SystemExit):
+    """The exit a signal asked for (130 for Ctrl-C, 143 for SIGTERM)."""
+
+
 def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(128 + signum)  # 130 for Ctrl-C, 143 for SIGTERM
+    raise SignalExit(128 + signum)
+
+
+def signal_exit_code(exc: BaseException) -> int | None:
+    """The code of a SignalExit that ``exc`` was raised from, or None. Python wraps what a
+    class's ``__set_name__`` raises (a dataclass field, while a module is imported) in a
+    RuntimeError, so a signal landing there arrives as one."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        if isinstance(e, SignalExit):
+            return int(e.code) if isinstance(e.code, int) else 1
+        seen.add(id(e))
+        e = e.__cause__ or e.__context__
+    return None
 
 
 def _install_exit_handlers() -> None:
@@ -39,7 +57,13 @@ class JarriGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         _install_exit_handlers()  # again: a caller may have imported this module earlier
-        return super().main(*args, **kwargs)
+        try:
+            return super().main(*args, **kwargs)
+        except Exception as exc:  # a signal while a command imports what it needs
+            code = signal_exit_code(exc)
+            if code is None:
+                raise
+            sys.exit(code)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
