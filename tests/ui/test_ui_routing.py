@@ -192,3 +192,94 @@ def test_a_missing_optional_surface_reads_as_an_older_rebuild(browser: Browser,
         assert "older rebuild" in page.inner_text("section#model-pairs")
     finally:
         s.close()
+
+
+def test_focus_stays_on_a_ticked_model_a_failure_chip_and_a_filter(browser: Browser,
+                                                                   served: Served) -> None:
+    page, _ = open_page(browser, served.url + "#view=compare&model=plain")
+    page.focus("#compare-models input[value='constructor']")
+    after_render(page, lambda: page.keyboard.press("Space"))
+    assert page.evaluate("document.activeElement.value") == "constructor"
+    goto_view(page, "failures")
+    after_render(page, lambda: page.select_option("#failure-model", "A"))
+    chip = "#failure-types button[data-name='transport/server_error']"
+    page.focus(chip)
+    after_render(page, lambda: page.keyboard.press("Enter"))
+    assert page.evaluate("document.activeElement.dataset.name") == "transport/server_error"
+    page.focus("#f-gpu")
+    after_render(page, lambda: page.keyboard.press("ArrowDown"))
+    assert view(page).get("gpu") and page.evaluate("document.activeElement.id") == "f-gpu"
+
+
+def test_every_metric_column_sorts_its_better_end_first(browser: Browser,
+                                                        served: Served) -> None:
+    page, _ = open_page(browser, served.url + "#view=tasks&model=A&task=e1%2Ft1")
+    for key, first in (("avg_score_percent", "desc"), ("success_rate", "desc"),
+                       ("score_per_wh", "desc"), ("avg_energy_j", "asc")):
+        after_render(page, lambda k=key: page.click(f"#ranking-table th[data-key='{k}'] button"))
+        assert f"ranking-table:{key}:{first}" in view(page)["ts"], (key, view(page)["ts"])
+
+
+def test_a_subtype_narrows_the_examples_and_a_linked_run_takes_the_focus(
+        browser: Browser, served: Served) -> None:
+    page, _ = open_page(browser, served.url + "#view=failures&model=B")
+    examples = page.inner_text("#failure-examples")
+    assert "answer_present" in examples  # an example names its subtypes
+    after_render(page, lambda: page.click(
+        "#failure-subtypes button[data-name='answer_present']"))
+    items = page.query_selector_all("#failure-examples li")
+    assert items and all("answer_present" in i.inner_text() for i in items)
+    after_render(page, lambda: page.click("#failure-examples li a"))
+    run = view(page)["run"]
+    page.wait_for_function(f"document.activeElement?.dataset?.run === {run!r}")
+    # the next Tab goes to what follows that run (the first control after it, or, at the end of
+    # the page, round to the start), not back to the top of the view
+    expected = page.evaluate("""(run) => {
+      const card = document.querySelector(`article[data-run="${run}"]`);
+      const after = [...document.querySelectorAll('a[href], button, input, select, [tabindex]')]
+        .filter((e) => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length
+                && (card.compareDocumentPosition(e) & (Node.DOCUMENT_POSITION_FOLLOWING
+                                                       | Node.DOCUMENT_POSITION_CONTAINED_BY)));
+      return after.length ? after[0].outerHTML.slice(0, 120) : 'skip';
+    }""", run)
+    page.keyboard.press("Tab")
+    got = page.evaluate("document.activeElement.id === 'skip' ? 'skip' "
+                        ": document.activeElement.outerHTML.slice(0, 120)")
+    assert got == expected
+
+
+def test_compared_answers_name_their_gpu_and_run(browser: Browser, served: Served) -> None:
+    page, _ = open_page(browser, served.url + "#view=compare&cmp=A,B&ctask=e1%2Ft1")
+    page.wait_for_selector("#compare-answers .column[data-model='A'] .answer-box")
+    for box in page.query_selector_all("#compare-answers .answer-box"):
+        meta = box.query_selector("p.meta").inner_text()
+        assert "Card One" in meta or "Card Two" in meta
+        assert f"run {box.get_attribute('data-run')}" in meta
+
+
+def test_the_first_tab_skips_to_the_view(browser: Browser, served: Served) -> None:
+    page, _ = open_page(browser, served.url + "#view=models")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "models"
+    assert view(page)["view"] == "models"  # the hash (the view) is untouched
+
+
+def test_no_comparable_configuration_is_explained(browser: Browser, tmp_path: Path) -> None:
+    # each model ran t1 at one limit and t2 at another: every model covers the compared set
+    # {t1, t2}, no model x power limit does
+    records = []
+    for n, (model, task, power) in enumerate([("M", "t1", "80"), ("M", "t2", "60"),
+                                              ("N", "t1", "80"), ("N", "t2", "60")], start=1):
+        records.append(rec(n, model, task, "G1", power, score=100, energy_j=10.0,
+                           confidence="high", out=5, prompt=5, eval_s=1.0, wall_s=1.0))
+    s = Served(build_workspace(tmp_path, ledgers={
+        "benchmarks/e1/llm_benchmark_runs.jsonl": b"".join(r.to_line() for r in records)}))
+    try:
+        page, _ = open_page(browser, s.url)
+        text = page.inner_text("section#recommend")
+        assert "None of the 4 visible configuration(s) is comparable" in text
+        assert "all 2 compared task(s)" in text
+    finally:
+        s.close()

@@ -6,6 +6,8 @@ import { into } from "./data.js";
 import * as state from "./state.js";
 import { comparedTasks } from "./metrics.js";
 import { CORE, CELLS, VIEWS, viewOf } from "./views.js";
+import { setBetter } from "./table.js";
+import { DERIVED_BETTER } from "./panels/models.js";
 
 const main = document.getElementById("main");
 const bar = document.getElementById("filters");
@@ -54,6 +56,13 @@ nav.addEventListener("click", (e) => {
   state.update({ view: a.dataset.view });
 });
 
+// "Skip to the view": the first stop of the keyboard, past the nav and the filters (a handler,
+// not a link to #main: the hash holds the view).
+document.getElementById("skip").addEventListener("click", (e) => {
+  e.preventDefault();
+  main.querySelector("section.panel")?.focus();
+});
+
 function navLinks(st, view) {
   for (const [id, a] of links) {
     a.setAttribute("href", `#${state.encode({ ...st, view: id })}`);
@@ -67,7 +76,7 @@ function navLinks(st, view) {
 // (a sort header, a row, a control): a keyboard user keeps their place.
 function focusKey() {
   const el = document.activeElement;
-  if (!el || !main.contains(el)) return null;
+  if (!el || !(main.contains(el) || bar.contains(el))) return null;
   const table = el.closest("table[id]");
   const th = el.closest("th[data-key]");
   const tr = el.closest("tr[data-row]");
@@ -75,6 +84,14 @@ function focusKey() {
   if (table && th) return `table[id=${q(table.id)}] th[data-key=${q(th.dataset.key)}] button`;
   if (table && tr && el === tr) return `table[id=${q(table.id)}] tbody tr[data-row=${q(tr.dataset.row)}]`;
   if (el.id) return `[id=${q(el.id)}]`;
+  // a control without an id (a model's checkbox, a failure type's button): the nearest
+  // ancestor with one, and what names the control
+  const host = el.parentElement?.closest("[id]");
+  for (const attr of ["data-name", "value", "data-run"]) {
+    if (host && el.hasAttribute(attr)) {
+      return `[id=${q(host.id)}] ${el.tagName.toLowerCase()}[${attr}=${q(el.getAttribute(attr))}]`;
+    }
+  }
   return null;
 }
 
@@ -182,7 +199,7 @@ async function show(st) {
   draw(d, st, view, again);
   window.scrollTo(0, again ? scrollY : 0);
   restoreBoxes(boxes);
-  const target = focus ? main.querySelector(focus) : null;
+  const target = focus ? document.querySelector(focus) : null;
   if (target) target.focus({ preventScroll: true });
   else if (shown !== null && !again) main.querySelector("section.panel")?.focus({ preventScroll: true });
   shown = view.id;
@@ -211,6 +228,8 @@ async function start() {
     stop("These surfaces come from an older rebuild (no formulas): run 'jarri rebuild' again, then reload.");
     return;
   }
+  setBetter({ ...DERIVED_BETTER, ...Object.fromEntries(Object.entries(
+    d["duckdb_model_tdp.json"].formulas.metrics).map(([k, m]) => [k, m.better])) });
   const st = state.read();
   st.view = viewOf(st.view).id;
   if (!st.model) {

@@ -39,8 +39,16 @@ function download(name, text) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+// Which way each metric is better ("higher" / "lower"), from the surfaces' formulas (set once
+// on load): a metric column of any table sorts its better end first without saying so.
+let BETTER = {};
+export function setBetter(better) {
+  BETTER = { ...better };
+}
+
 function firstDir(col) {
-  return col && col.better === "higher" ? "desc" : "asc";
+  const better = col && (col.better ?? (Object.hasOwn(BETTER, col.key) ? BETTER[col.key] : null));
+  return better === "higher" ? "desc" : "asc";
 }
 
 export function table({ id, columns, rows, sort, onSort, onSelect, selected, rowKey, caption }) {

@@ -131,7 +131,7 @@ export function compare(ctx) {
         const runs = lists[i].filter((r) => ctx.filt.gpu(r.gpu_key) && ctx.filt.power(r.power_applied_w));
         return h("div", { class: "column", "data-model": m }, h("h4", {}, m),
           runs.length ? runs.map((r) => h("div", { class: "answer-box", "data-run": r.run_id },
-            h("p", { class: "meta" }, `${watts(r.power_applied_w)} · repeat ${r.repeat_index} · score ${metric("avg_score_percent", r.score_percent)}${r.failure_type ? ` · ${r.failure_stage}/${r.failure_type}` : ""}`),
+            h("p", { class: "meta" }, `${r.gpu_name || "no GPU"} · ${watts(r.power_applied_w)} · repeat ${r.repeat_index} · run ${r.run_id} · score ${metric("avg_score_percent", r.score_percent)}${r.failure_type ? ` · ${r.failure_stage}/${r.failure_type}` : ""}`),
             r.answer_text != null ? h("pre", { class: "answer", tabindex: "0", "aria-label": `answer of ${m}` }, r.answer_text)
               : h("p", { class: "empty" }, `no answer text (${r.answer_source})`)))
             : empty("No run matches the filters."));

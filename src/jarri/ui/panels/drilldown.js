@@ -30,7 +30,10 @@ export function drilldown(ctx) {
       : [empty(failedOnly ? "No failed run matches the filters." : "No run matches the filters.")]));
     const target = ctx.st.run && list.querySelector(`[data-run="${CSS.escape(ctx.st.run)}"]`);
     // the run a link opened, once: a later change within the view keeps the scroll position
-    if (target && !ctx.again) target.scrollIntoView({ block: "center" });
+    if (target && !ctx.again) {
+      target.scrollIntoView({ block: "center" });
+      target.focus({ preventScroll: true });
+    }
   }).catch((e) => list.replaceChildren(empty(`Runs could not be loaded: ${e.message}`)));
   return box;
 }
@@ -63,7 +66,10 @@ function runCard(r, ctx) {
   ].filter(Boolean);
   const labels = r.fully_correct ? "fully correct"
     : `${r.failure_stage || "unlabelled"} / ${r.failure_type || "unlabelled"}${r.hard_failure ? " (hard)" : ""}`;
-  return h("article", { class: `run${ctx.st.run === r.run_id ? " highlighted" : ""}`, "data-run": r.run_id },
+  const linked = ctx.st.run === r.run_id;
+  // the run a link opened takes the keyboard focus (its answer is the next Tab away)
+  return h("article", { class: `run${linked ? " highlighted" : ""}`, "data-run": r.run_id,
+    tabindex: linked ? "-1" : null, "aria-label": linked ? `run ${r.run_id}` : null },
     h("header", {},
       h("b", {}, `${watts(r.power_applied_w)} · repeat ${r.repeat_index} · ${r.status}`),
       ` · score ${metric("avg_score_percent", r.score_percent)} · ${passedText(r)} · ${labels}`),

@@ -107,12 +107,15 @@ export function failures(ctx) {
   const examples = roundRobin(ctx.d["duckdb_failure_surfaces.json"].rows
     .filter((r) => visible.has(JSON.stringify([r.model, r.task_key])) && (!ctx.model || r.model === ctx.model))
     .flatMap((r) => r.examples.map((e) => ({ ...e, model: r.model, task_key: r.task_key })))
-    .filter((e) => ctx.filt.gpu(e.gpu_key) && ctx.filt.power(e.power_applied_w) && (!ftype || `${e.failure_stage}/${e.failure_type}` === ftype)), 12);
+    .filter((e) => ctx.filt.gpu(e.gpu_key) && ctx.filt.power(e.power_applied_w)
+      && (!ftype || `${e.failure_stage}/${e.failure_type}` === ftype)
+      && (!fsub || (e.failure_subtypes || []).includes(fsub))), 12);
   const ex = examples.length ? h("div", { id: "failure-examples" }, h("h3", {}, "Representative failures (one per task in turn)"),
     h("ul", {}, examples.map((e) => h("li", {},
       h("a", { href: "#", onclick: (ev) => { ev.preventDefault(); ctx.set({ model: e.model, task: e.task_key, run: e.run_id, view: "drilldown" }); } },
         `${e.model} × ${e.task_key}`),
-      `: ${e.failure_stage || "unlabelled"} / ${e.failure_type || "unlabelled"}, score ${metric("avg_score_percent", e.score_percent)} (run ${e.run_id})`)))) : null;
+      `: ${e.failure_stage || "unlabelled"} / ${e.failure_type || "unlabelled"}${e.failure_subtypes?.length ? ` (${e.failure_subtypes.join(", ")})` : ""}, score ${metric("avg_score_percent", e.score_percent)} (run ${e.run_id})`))))
+    : ftype || fsub ? h("p", { class: "empty", id: "failure-examples" }, `No stored example of ${ftype || fsub} here (the rebuild keeps the first three failed runs of each model × task).`) : null;
   // The model whose failures come first: a choice here, so the way down to one failed
   // answer is this, then one of its examples.
   const models = [...new Set(fine.map((r) => r.model))].sort();

@@ -14,7 +14,7 @@ export const METRIC_COLUMNS = [
 ];
 
 // The columns derived from metrics (not in the surfaces' formulas): which way is better.
-const DERIVED_BETTER = { output_token_waste: "lower", score_per_wh_vs_best: "higher" };
+export const DERIVED_BETTER = { output_token_waste: "lower", score_per_wh_vs_best: "higher" };
 
 const CI_KEYS = new Set(["avg_score_percent", "success_rate", "avg_energy_j"]);
 

@@ -112,8 +112,12 @@ export function recommend(ctx) {
     + "GPU and models: the filter bar; the task, family and power filters do not apply here. "
     + "Click a configuration to see its model at every power limit.";
   if (!ranked.length) {
-    return section("recommend", "Which model at which power limit?", intro, controls,
-      empty(`No configuration meets the bar (${left} of ${all.length} visible configuration(s) miss it, are not comparable, or have no ${label}).`));
+    // Why, in the operator's terms: nothing comparable is a coverage problem the bar cannot fix.
+    const n = (surf.compared_tasks || []).length;
+    const why = all.length && !all.some((r) => r.comparable)
+      ? `None of the ${all.length} visible configuration(s) is comparable: none has graded runs of all ${n} compared task(s) and passes something, so none can be ranked on the same tasks. Each model × power limit ran only some of the tasks: run the missing ones (the models view pools a model's power limits and compares models over their tasks).`
+      : `No configuration meets the bar (${left} of ${all.length} visible configuration(s) miss it, are not comparable, or have no ${label}).`;
+    return section("recommend", "Which model at which power limit?", intro, controls, empty(why));
   }
   const tbl = table({
     id: "recommend-table", rows: ranked, rowKey: (r) => `${r.model}|${r.gpu_key}|${r.power_applied_w ?? "none"}`,
