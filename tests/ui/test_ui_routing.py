@@ -283,3 +283,15 @@ def test_no_comparable_configuration_is_explained(browser: Browser, tmp_path: Pa
         assert "all 2 compared task(s)" in text
     finally:
         s.close()
+
+
+def test_a_filter_typed_before_a_row_click_keeps_both(browser: Browser, served: Served) -> None:
+    page, problems = open_page(browser, served.url + "#view=models&model=A")
+    page.fill("#f-task", "k0")  # no Enter: its change lands as the row is pressed
+    page.click("#model-table tbody tr[data-row='plain']")
+    page.wait_for_function("location.hash.includes('model=plain')")
+    wait_ready(page)
+    st = view(page)
+    assert st["model"] == "plain" and st["tq"] == "k0", st
+    assert page.inner_text("section#model-detail h2") == "Selected model: plain"
+    assert problems == []
