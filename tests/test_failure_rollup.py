@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from factories import make_record
 from jarri.analysis.database import Analysis
 from jarri.evaluate.taxonomy import STAGES
 from jarri.rebuild import reader
-from jarri.rebuild.build import POWER_GROUP
+from jarri.rebuild.build import FINE_GROUP, POWER_GROUP
 from jarri.surfaces import failures
 
 WATTS = (None, 150.0, 210.0, 333.5)
@@ -52,10 +53,9 @@ def test_rollups_equal_direct_distributions(tmp_path: Path, seed: int) -> None:
     assert stats.rows_valid == 400
     db = Analysis(stats.row_files, line_bases=stats.line_bases, temp_dir=tmp_path)
     try:
-        fine = failures.distribution(db, "[model, task_key, gpu_key, coalesce(CAST("
-                                         "power_applied_w AS VARCHAR), 'none')]")
-        cases = {
-            "[model, task_key]": lambda k: (k[0], k[1]), "model": lambda k: k[0],
+        fine = failures.distribution(db, FINE_GROUP)
+        cases: dict[Any, Any] = {
+            ("model", "task_key"): lambda k: (k[0], k[1]), "model": lambda k: k[0],
             "task_key": lambda k: k[1], "'all runs'": lambda k: "all runs",
             POWER_GROUP: lambda k: "not set" if k[3] == "none" else f"{k[3]} W"}
         for dim, group_of in cases.items():

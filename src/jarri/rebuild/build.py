@@ -229,14 +229,16 @@ def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path],
 # The power-level group of a run, as by_power_level names it (the finest slice below holds
 # the applied watts as text, 'none' when not set).
 POWER_GROUP = ("coalesce(CAST(power_applied_w AS VARCHAR) || ' W', 'not set')")
+# The finest slice of the failure surfaces, as SQL expressions over runs.
+FINE_GROUP = ("model", "task_key", "gpu_key",
+              "coalesce(CAST(power_applied_w AS VARCHAR), 'none')")
 
 
 def _failures(db: Analysis, w: SurfaceWriter, envelope: Any) -> None:
     # The finest slice (model x task x GPU x applied watts), read once: the coarser groups
     # are sums of its groups (failures.rollup); the UI applies every filter to it. Task
     # families are read apart: a task's runs need not all name one family.
-    fine = failures.distribution(db, "[model, task_key, gpu_key, "
-                                     "coalesce(CAST(power_applied_w AS VARCHAR), 'none')]")
+    fine = failures.distribution(db, FINE_GROUP)
     mt = failures.rollup(fine, lambda k: (k[0], k[1]))
     examples: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for e in db.query("failure_examples"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from jarri.analysis.database import Analysis
@@ -18,20 +18,30 @@ def _dominant(counts: dict[str, int]) -> str | None:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
 
 
-def _key(grp: Any) -> Any:
-    # A list-valued dimension (several columns) keys by tuple: no separator can collide
-    # with a model name.
-    return tuple(grp) if isinstance(grp, list) else str(grp)
+def _select(dims: str | Sequence[str]) -> tuple[dict[str, str], Callable[[dict[str, Any]], Any]]:
+    """The SQL parameters for a grouping by ``dims`` (one SQL expression over runs, or
+    several), and the key of a result row's group. Several dimensions are grouped as
+    separate columns (DuckDB groups and sorts those far faster than one list value) and key
+    by tuple: no separator can collide with a model name; one keys by its text."""
+    many = not isinstance(dims, str)
+    exprs = list(dims) if many else [dims]
+    names = [f"g{i}" for i in range(len(exprs))]
+    params = {"dims": ", ".join(f"{e} AS {n}" for e, n in zip(exprs, names, strict=True)),
+              "groups": ", ".join(names)}
+    if many:
+        return params, lambda row: tuple(row[n] for n in names)
+    return params, lambda row: str(row["g0"])
 
 
-def distribution(db: Analysis, dim: str) -> dict[Any, dict[str, Any]]:
-    """Per group of ``dim`` (an SQL expression over runs, or a list of them in [...]): runs,
-    failed runs and rates."""
+def distribution(db: Analysis, dims: str | Sequence[str]) -> dict[Any, dict[str, Any]]:
+    """Per group of ``dims`` (an SQL expression over runs, or a list of them): runs, failed
+    runs and rates."""
+    params, key = _select(dims)
     groups: dict[Any, dict[str, Any]] = {}
-    for t in db.query("group_totals", dim=dim):
+    for t in db.query("group_totals", **params):
         if not t["runs"]:
             continue  # a constant group over no runs at all
-        groups[_key(t["grp"])] = {
+        groups[key(t)] = {
             "runs": t["runs"], "failed_runs": t["failed_runs"],
             "hard_failures": t["hard_failures"],
             "failure_rate": r6(t["failed_runs"] / t["runs"]),
@@ -39,13 +49,13 @@ def distribution(db: Analysis, dim: str) -> dict[Any, dict[str, Any]]:
             "stage_counts": defaultdict(int), "type_counts": defaultdict(int),
             "subtype_counts": {},
         }
-    for c in db.query("failure_counts", dim=dim):
-        g = groups[_key(c["grp"])]
+    for c in db.query("failure_counts", **params):
+        g = groups[key(c)]
         stage = c["failure_stage"] or UNLABELLED
         g["stage_counts"][stage] += c["n"]
         g["type_counts"][f"{stage}/{c['failure_type'] or UNLABELLED}"] += c["n"]
-    for s in db.query("failure_subtypes", dim=dim):
-        groups[_key(s["grp"])]["subtype_counts"][s["subtype"]] = s["n"]
+    for s in db.query("failure_subtypes", **params):
+        groups[key(s)]["subtype_counts"][s["subtype"]] = s["n"]
     for g in groups.values():
         _finish(g)
     return groups
