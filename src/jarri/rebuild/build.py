@@ -22,7 +22,7 @@ from jarri.paths import Workspace
 from jarri.rebuild import ledger_cache
 from jarri.rebuild.columns import ENERGY_POLICY
 from jarri.rebuild.import_cache import CACHE_DIR
-from jarri.rebuild.reader import ReadStats, read_ledgers
+from jarri.rebuild.reader import ReadStats, display_name, read_ledgers
 from jarri.surfaces import comparisons, failures, registry, runs_pages
 from jarri.surfaces.writer import SurfaceWriter
 
@@ -153,7 +153,7 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
     try:
         progress("computing surfaces", 0, 1)
         memo = Memo(ws.root / CACHE_DIR / "comparisons.msgpack")
-        _core(db, w, envelope, suite_dirs, ledger_dirs, memo)
+        _core(db, w, envelope, suite_dirs, ledger_dirs, ws.root, memo)
         memo.save()
         _failures(db, w, envelope)
         _registries_and_verification(db, w, envelope, stats, source)
@@ -185,7 +185,8 @@ def _write_all(db: Analysis, ws: Workspace, stats: ReadStats, suite_dirs: list[P
 
 
 def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path],
-          ledger_dirs: list[Path], memo: Memo | None = None) -> comparisons.Comparisons:
+          ledger_dirs: list[Path], root: Path,
+          memo: Memo | None = None) -> comparisons.Comparisons:
     cmp = comparisons.build(db.query("cells"), memo)
     w.write("duckdb_model_rankings.json",
             envelope("model_rankings", cmp.models, common_tasks=len(cmp.compared)
@@ -209,7 +210,8 @@ def _core(db: Analysis, w: SurfaceWriter, envelope: Any, suite_dirs: list[Path],
             "paired differences between models on their common tasks, with intervals",
             rounded=True)
 
-    experiments, broken = registry.known_experiments(suite_dirs, ledger_dirs)
+    experiments, broken = registry.known_experiments(
+        suite_dirs, ledger_dirs, lambda p: display_name(p.resolve(), root))
     run_counts = {r["task_key"]: r for r in db.query("task_runs")}
     rows = registry.task_rows(experiments, run_counts)
     w.write("duckdb_task_registry.json", envelope("task_registry", rows, broken_suites=broken),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +16,22 @@ PREVIEW_CHARS = 600
 
 
 def known_experiments(suite_dirs: Sequence[Path], ledger_dirs: Sequence[Path] = (),
+                      name: Callable[[Path], str] = str,
                       ) -> tuple[list[tuple[Experiment, str]], list[dict[str, str]]]:
     """Loadable experiments with where they come from, and the ones that are not (with the
     reason). Experiment folders beside the ledgers (the original layout) are added even when
     a built-in experiment has the same id: their tasks join the registry, the built-in
-    definition wins for a task key both define."""
+    definition wins for a task key both define. ``name`` says a folder as the surfaces show
+    it (the rebuild names folders inside the workspace relative to it, so the surfaces do
+    not depend on where the workspace lies)."""
     reg = SuiteRegistry(suite_dirs)
     good: list[tuple[Experiment, str]] = []
     bad: list[dict[str, str]] = []
     seen: set[Path] = set()
     for eid in reg.ids():
         try:
-            good.append((reg.load(eid), reg.sources[eid]))
+            source = reg.sources[eid]
+            good.append((reg.load(eid), source if source == "built-in" else name(Path(source))))
             seen.add(reg.folders[eid].resolve())
         except SuiteError as exc:
             bad.append({"experiment_id": eid, "problem": str(exc)})
@@ -35,7 +39,7 @@ def known_experiments(suite_dirs: Sequence[Path], ledger_dirs: Sequence[Path] = 
         if folder.resolve() in seen:
             continue
         try:
-            good.append((load_experiment(folder), str(folder)))
+            good.append((load_experiment(folder), name(folder)))
         except SuiteError as exc:
             bad.append({"experiment_id": folder.name, "problem": str(exc)})
     return good, bad
