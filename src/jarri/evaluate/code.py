@@ -150,12 +150,14 @@ def _unfenced(text: str) -> str | None:
 def find_code(answer: str, function: str | None = None) -> CodeAnswer:
     """The Python the answer commits to: among its Python fenced blocks (tag python, py,
     python3 ... or none), the last one that defines the asked function (else the last that
-    parses, else the last); without fences, the code written plainly."""
-    text = prepare(answer).text
+    parses, else the last); without fences, the code written plainly. The code is taken as
+    written: what runs is what the model wrote (reply.py, ``code=True``)."""
+    reply = prepare(answer, code=True)
+    text = reply.text
     fences = list(_FENCE.finditer(text))
     python = [(textwrap.dedent(m.group(3)), m.group(2).casefold()) for m in fences
               if m.group(2).casefold() in _PYTHON_TAGS]
-    fmt: list[str] = list(prepare(answer).violations)
+    fmt: list[str] = list(reply.violations)
     if python:
         chosen = next((c for c, _ in reversed(python) if _defines(c, function) and _parses(c)),
                       None) or next((c for c, _ in reversed(python) if _parses(c)), None) \

@@ -66,10 +66,36 @@ def _other_name(before: str, first: str) -> bool:
         and len(prev[-1]) > 2 and before.rstrip()[-1:].isalpha()
 
 
+# "Jupiter's moon", "Austen's sister": the mention names what something else belongs to.
+# ("Jupiter's the largest" is "Jupiter is": an article or an adverb comes next.)
+_POSSESSIVE = re.compile(r"['’]s\s+(?!(?:the|a|an|not|definitely|certainly|clearly|indeed|"
+                         r"correct|right|it|my|our|your)\b)[^\W\d_]", re.I)
+# "Is it Canberra?": a question asks, it does not answer.
+_QUESTION = re.compile(r"^\W*(?:is|are|was|were|could|might|may|would|should|do|does|did|"
+                       r"can|what|which|who|whom|whose|where|when|how|why|isn['’]t|maybe|"
+                       r"perhaps)\b[^?]*\?\W*$", re.I)
+
+
+# "a moon of Jupiter", "the sister of Jane Austen": a part or a relative of the answer.
+_PART_OF = re.compile(r"\b(?:moons?|satellites?|rings?|spots?|storms?|cores?|surface|"
+                      r"atmosphere|part|parts|region|province|suburbs?|districts?|colony|"
+                      r"neighbou?rs?|sisters?|brothers?|wife|husband|daughters?|sons?|"
+                      r"mother|father|friends?|rivals?|students?|teachers?|contemporar(?:y|ies)|"
+                      r"cousins?|niece|nephew|relatives?)\s+of\s+(?:the\s+)?$")
+
+
 def committed(text: str, phrases: list[str], full: str = "") -> tuple[bool, bool]:
-    """(some phrase is mentioned, some mention of it is not negated)."""
+    """(some phrase is mentioned, some mention of it is not negated). A possessive mention
+    ("Jupiter's moon") or one after "a moon of" is not one: it names another thing."""
     t = fold(text)
-    found = [m for p in phrases for m in mentions(t, p, full)]
+    whole = fold(full)
+
+    def names_another(m: re.Match[str]) -> bool:
+        # an alias that ends the full answer ("Austen" of "Jane Austen") is read from there
+        start = m.end() - len(whole) if whole and t[:m.end()].endswith(whole) else m.start()
+        return bool(_POSSESSIVE.match(t, m.end()) or _PART_OF.search(t[:start]))
+
+    found = [m for p in phrases for m in mentions(t, p, full) if not names_another(m)]
     return bool(found), any(not negated(t, m.start(), m.end()) for m in found)
 
 
@@ -78,6 +104,8 @@ def _judge(segment: str, targets: list[str], distractors: list[str]) -> tuple[st
     seg = after_retraction(segment)
     parts = sentences(seg) or [seg]
     for sentence in parts:
+        if _QUESTION.match(sentence):
+            continue
         # An aside in brackets ("Canberra (a compromise between Sydney and Melbourne)") is
         # not an answer, unless only it holds one.
         bare = _PARENS.sub(" ", sentence)

@@ -4,8 +4,12 @@ Protocol: the reply is one JSON object alone (a ```json fence allowed). Lenientl
 object in the reply that parses (fenced, bare, after prose; a Python-style dict too) is
 graded; a key spelled in another case, a number written as a string, extra keys are format
 faults, not wrong content. A value is right when it means the expected value: numbers within
-tolerance, text equal up to case, accents, spacing and punctuation, or the singular/plural of
-one word ("notebook" for "notebooks").
+tolerance, text equal up to case, accents, spacing and punctuation, or another inflection of
+a word the expected text writes in lower case ("notebook" for "notebooks"; a name such as
+"Paris" is not folded). An e-mail address or a web address is compared as written (up to
+case): its punctuation is its content. Objects offered as alternatives ("either {..} or
+{..}") that disagree on a field are a hedge: wrong; a key given twice with two values states
+neither.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import math
 import re
 from typing import Any
 
-from jarri.evaluate.language import refusal, stem, words
+from jarri.evaluate.language import HEDGE, RETRACTION, refusal, stem, words
 from jarri.evaluate.normalise import fold
 from jarri.evaluate.numbers import numbers, readable
 from jarri.evaluate.reply import prepare
@@ -35,12 +39,30 @@ def _depth_ok(text: str) -> bool:
     return peak <= MAX_DEPTH
 
 
+class _Object(dict[str, Any]):
+    """A parsed JSON object that remembers the keys it was given twice with different
+    values (json keeps the last one silently)."""
+
+    twice: frozenset[str] = frozenset()
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj = _Object()
+    twice = set()
+    for k, v in pairs:
+        if k in obj and obj[k] != v:
+            twice.add(k)
+        obj[k] = v
+    obj.twice = frozenset(twice)
+    return obj
+
+
 def _parse(candidate: str) -> tuple[Any, bool] | None:
     """(value, strict JSON?) or None."""
     if len(candidate) > 200_000 or not _depth_ok(candidate):
         return None
     try:
-        return json.loads(candidate), True
+        return json.loads(candidate, object_pairs_hook=_pairs), True
     except ValueError:
         pass
     try:
@@ -49,13 +71,14 @@ def _parse(candidate: str) -> tuple[Any, bool] | None:
         return None
 
 
-def _objects(text: str) -> list[tuple[dict[str, Any], bool]]:
-    """Every top-level {...} in the text that parses to an object, in order."""
-    found: list[tuple[dict[str, Any], bool]] = []
-    for block in _FENCED.findall(text):
-        parsed = _parse(block.strip())
+def _objects(text: str) -> list[tuple[dict[str, Any], bool, int, int]]:
+    """Every top-level {...} in the text that parses to an object, in order, with where it
+    lies in the text (start, end)."""
+    found: list[tuple[dict[str, Any], bool, int, int]] = []
+    for m in _FENCED.finditer(text):
+        parsed = _parse(m.group(1).strip())
         if parsed and isinstance(parsed[0], dict):
-            found.append((parsed[0], parsed[1]))
+            found.append((parsed[0], parsed[1], m.start(), m.end()))
     if found:
         return found
     i = 0
@@ -81,7 +104,7 @@ def _objects(text: str) -> list[tuple[dict[str, Any], bool]]:
             break
         parsed = _parse(text[start:end + 1])
         if parsed and isinstance(parsed[0], dict):
-            found.append((parsed[0], parsed[1]))
+            found.append((parsed[0], parsed[1], start, end + 1))
             i = end + 1
         else:
             i = start + 1
@@ -107,12 +130,27 @@ def _number_in(got: Any) -> tuple[float | None, bool]:
     return None, False
 
 
+# An e-mail address or a web address: every character of it matters.
+_ADDRESS = re.compile(r"@|://|^www\.", re.I)
+
+
 def _text_same(got: str, want: str) -> bool:
     g, w = fold(got), fold(want)
-    if g == w or re.sub(r"[\W_]", "", g) == re.sub(r"[\W_]", "", w):
+    if g == w:
+        return True
+    if _ADDRESS.search(w):
+        return False
+    if re.sub(r"[\W_]", "", g) == re.sub(r"[\W_]", "", w):
         return True
     gw, ww = words(g), words(w)
-    return len(gw) == len(ww) and bool(ww) and [stem(x) for x in gw] == [stem(x) for x in ww]
+    if len(gw) != len(ww) or not ww:
+        return False
+    # Only words the expected text writes in lower case are folded to their stem: a name
+    # ("Paris", "German") is right only as itself ("Pari" and "Germans" are other words).
+    written = words(want)
+    named = [x[:1].isupper() for x in written] if len(written) == len(ww) else [True] * len(ww)
+    return all(x == y if name else stem(x) == stem(y)
+               for x, y, name in zip(gw, ww, named, strict=True))
 
 
 def same(got: Any, want: Any) -> tuple[bool, bool]:
@@ -157,7 +195,8 @@ def evaluate_json(answer: str, gt: Any, params: dict[str, Any], threshold: float
     fields: dict[str, Any] = gt["fields"]
     reply = prepare(answer)
     objs = _objects(reply.text)
-    obj, strict_json = objs[-1] if objs else (None, False)
+    obj, strict_json = (objs[-1][0], objs[-1][1]) if objs else (None, False)
+    hedged = _alternatives(reply.text, objs, fields)
     fmt = list(reply.violations)
     only = _ONLY.match(reply.text)
     if not (only and objs and len(objs) == 1 and strict_json):
@@ -172,6 +211,9 @@ def evaluate_json(answer: str, gt: Any, params: dict[str, Any], threshold: float
         key, respelled = _key(obj, name) if obj is not None else (None, False)
         got = obj.get(key) if obj is not None and key is not None else None
         ok, as_string = same(got, want) if key is not None else (False, False)
+        twice = key is not None and key in getattr(obj, "twice", ())
+        if twice:
+            ok = False
         if key is not None:
             used.add(key)
         if respelled:
@@ -179,8 +221,13 @@ def evaluate_json(answer: str, gt: Any, params: dict[str, Any], threshold: float
         if as_string:
             fmt.append("value_as_string")
         checks.append(Check(f"field:{name}", ok,
-                            detail=f"expected {want!r}, got {got!r}" if key is not None
-                            else f"expected {want!r}, key missing"))
+                            detail=f"expected {want!r}, the key is given twice with different "
+                            f"values" if twice else f"expected {want!r}, got {got!r}"
+                            if key is not None else f"expected {want!r}, key missing"))
+    if hedged:
+        checks.append(Check("single_answer", False, weight=0.0,
+                            detail="offers several objects as alternatives that disagree on "
+                                   f"{', '.join(hedged)} (a hedge)"))
     if obj is not None and not gt.get("allow_extra", True) and set(obj) - used:
         fmt.append("extra_fields")
     if reply.empty:
@@ -196,4 +243,28 @@ def evaluate_json(answer: str, gt: Any, params: dict[str, Any], threshold: float
     return build_report(checks, pass_threshold=threshold,
                         extracted=json.dumps(obj, sort_keys=True, default=str)[:2000],
                         failure_stage="semantic", failure_type="wrong_answer",
-                        format_violations=fmt)
+                        format_violations=fmt, void=bool(hedged))
+
+
+def _alternatives(text: str, objs: list[tuple[dict[str, Any], bool, int, int]],
+                  fields: dict[str, Any]) -> list[str]:
+    """The asked fields on which objects offered as alternatives disagree ("Either {..} or
+    {..}", "{..} or maybe {..}"): empty when there is one object, when the text around them
+    does not hedge, or when it retracts (a correction gives the last object)."""
+    if len(objs) < 2:
+        return []
+    around = text[:objs[-1][2]]
+    for _, _, start, end in reversed(objs[:-1]):
+        around = around[:start] + " " + around[end:]
+    if not HEDGE.search(around) or RETRACTION.search(around):
+        return []
+    differ = []
+    for name in fields:
+        seen = []
+        for obj, *_ in objs:
+            key = _key(obj, name)[0]
+            seen.append(json.dumps(obj.get(key) if key is not None else None, sort_keys=True,
+                                   default=str))
+        if len(set(seen)) > 1:
+            differ.append(name)
+    return differ

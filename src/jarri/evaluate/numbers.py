@@ -32,7 +32,8 @@ _DATES = [
 ]
 _NUMBER = re.compile(
     r"(?<![^\W_]|[.\d])(?P<sign>[-+])?(?P<int>\d{1,3}(?:(?:,|'| )\d{3})+(?!\d)|\d+)"
-    r"(?P<frac>\.\d+)?(?:[eE](?P<exp>[-+]?\d+)(?![A-Za-z]))?(?![\d])(?:st|nd|rd|th)?")
+    r"(?P<frac>\.\d+|(?<!\d,\d)(?<!\d,\d\d),\d{1,2}(?![\d,]))?(?:[eE](?P<exp>[-+]?\d+)(?![A-Za-z]))?(?![\d])"
+    r"(?:st|nd|rd|th)?")
 _UNIT_WORDS = re.compile(r"\s*(°\s*[CF]\b|[A-Za-zµ°%]+\.?)(?:\s+([A-Za-z]+))?")
 _NUMBER_WORD = re.compile(
     r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
@@ -96,7 +97,10 @@ def numbers(text: str) -> list[Number]:
     out = []
     for m in _NUMBER.finditer(text):
         digits = re.sub(r"[,' ]", "", m.group("int"))
-        literal = f"{m.group('sign') or ''}{digits}{m.group('frac') or ''}"
+        # A comma before one or two digits is a decimal comma ("10,50 €"); before three it
+        # separates thousands ("10,500"), and in a list ("1,2,3") it separates numbers.
+        frac = (m.group("frac") or "").replace(",", ".")
+        literal = f"{m.group('sign') or ''}{digits}{frac}"
         if m.group("exp"):
             literal += f"e{m.group('exp')}"
         try:
@@ -240,13 +244,20 @@ def unit_after(text: str, num: Number, expected: str, aliases: list[str],
         return _currency_match(text, num, expected)
     if kind == "count":
         return _count_match(text, num, expected, aliases, prompt)
+    want = _parse_unit(expected)
+    names = {expected.casefold(), *(a.casefold() for a in aliases)}
+    compound = _COMPOUND.match(text, num.end)
+    if compound is not None and want is not None:
+        # "4500 m²", "27000 ml/min", "1260 square metres": a power or a ratio of units is
+        # that unit, not the word it starts with.
+        unit = _parse_unit(_pint_form(compound.group(1)))
+        if unit is not None:
+            return UnitMatch(compound.group(1), unit == want)
     m = _UNIT_WORDS.match(text, num.end)
     if m is None:
         return UnitMatch(None, False)
     candidates = [w for w in (f"{m.group(1)} {m.group(2)}" if m.group(2) else None,
                               m.group(1)) if w]
-    want = _parse_unit(expected)
-    names = {expected.casefold(), *(a.casefold() for a in aliases)}
     for cand in candidates:
         if cand.casefold().rstrip(".") in names:
             return UnitMatch(cand, True)
@@ -257,4 +268,26 @@ def unit_after(text: str, num: Number, expected: str, aliases: list[str],
             return UnitMatch(cand, True)
         if unit.dimensionality == want.dimensionality:
             return UnitMatch(cand, False)
+    # A unit of another kind ("1260 kg" for minutes) is a wrong unit too. Only the word
+    # right after the number is read here (two words may parse as a product of units:
+    # "minutes in"), and never an angle or a pure number ("100 degrees" of a temperature).
+    single = _parse_unit(m.group(1))
+    if want is not None and single is not None and not single.dimensionless:
+        return UnitMatch(m.group(1), False)
     return UnitMatch(None, False)
+
+
+# A power ("m²", "m^2", "m2"), a ratio ("m/s", "ml per min") or a "square"/"cubic" unit.
+_POWER = r"[A-Za-zµ]+(?:\^?[23]|[²³])"
+_PLAIN = r"[A-Za-zµ°]+"
+_COMPOUND = re.compile(
+    rf"\s*((?:(?:square|sq\.?|cubic|cu\.?)\s+{_PLAIN}|{_POWER}(?:\s*(?:/|per\s)\s*"
+    rf"(?:{_POWER}|{_PLAIN}))?|{_PLAIN}\s*(?:/|per\s)\s*(?:{_POWER}|{_PLAIN})))(?![\w/^])",
+    re.I)
+
+
+def _pint_form(written: str) -> str:
+    w = re.sub(r"\s*\bper\s+", "/", written, flags=re.I)
+    w = re.sub(r"^(?:square|sq\.?)\s+(\S+)", r"\1**2", w, flags=re.I)
+    w = re.sub(r"^(?:cubic|cu\.?)\s+(\S+)", r"\1**3", w, flags=re.I)
+    return re.sub(r"([A-Za-zµ])\^?([23])\b", r"\1**\2", w)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from jarri.evaluate.exact import _PARENS
@@ -37,9 +38,11 @@ def numeric_problems(params: dict[str, Any], ground_truth: Any) -> list[str]:
     return []
 
 
-def committed_number(segment: str, prompt_values: set[float]) -> tuple[
+def committed_number(segment: str, prompt_values: set[float],
+                     in_unit: Callable[[str, Number], bool] | None = None) -> tuple[
         Number | None, str, str]:
-    """(the committed number or None, the text it was read from, why)."""
+    """(the committed number or None, the text it was read from, why). ``in_unit``: whether
+    a number is written in the asked unit; the first that is wins ("At 1 atm, 100 °C")."""
     text = after_retraction(readable(segment))
     bare = _PARENS.sub(" ", text)  # "4500 m (since 1 km = 1000 m)": the aside is working
     if numbers(bare):
@@ -55,6 +58,8 @@ def committed_number(segment: str, prompt_values: set[float]) -> tuple[
     fresh = [n for n in kept if n.value not in prompt_values] or kept
     if len({n.value for n in fresh}) > 1 and (HEDGE.search(text) or _RANGE.search(text)):
         return None, text, "offers several numbers as alternatives"
+    if in_unit is not None:
+        return next((n for n in fresh if in_unit(text, n)), fresh[0]), text, "committed"
     return fresh[0], text, "committed"
 
 
@@ -80,8 +85,14 @@ def evaluate_numeric(answer: str, ground_truth: Any, params: dict[str, Any],
     prompt_values = {n.value for n in numbers(readable(prompt))}
     num: Number | None = None
     read, why, segment = "", "no number found", None
+    in_unit = None
+    if "unit" in ground_truth:
+        def in_unit(text: str, n: Number) -> bool:
+            um = unit_after(text, n, ground_truth["unit"], ground_truth.get("unit_aliases", []),
+                            prompt)
+            return um.written is not None and um.same
     for seg in sa.segments if not echoes(reply.text, prompt) else ():
-        num, read, why = committed_number(seg, prompt_values)
+        num, read, why = committed_number(seg, prompt_values, in_unit)
         if num is not None or why != "no number":
             segment = seg
             break

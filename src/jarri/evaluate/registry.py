@@ -34,9 +34,9 @@ class Evaluator:
 
 
 EVALUATORS: dict[str, Evaluator] = {
-    "exact": Evaluator("exact", "3", exact.evaluate_exact, exact.exact_problems,
+    "exact": Evaluator("exact", "4", exact.evaluate_exact, exact.exact_problems,
                        ("answer_present", "answer_matches")),
-    "numeric": Evaluator("numeric", "4", numeric.evaluate_numeric, numeric.numeric_problems,
+    "numeric": Evaluator("numeric", "5", numeric.evaluate_numeric, numeric.numeric_problems,
                          ("number_present", "value_correct", "unit_correct (when a unit is set)")),
     "mcq": Evaluator("mcq", "3", mcq.evaluate_mcq, mcq.mcq_problems,
                      ("choice_present", "choice_correct")),
@@ -44,7 +44,7 @@ EVALUATORS: dict[str, Evaluator] = {
                        ("verdict_present", "single_verdict", "verdict_correct")),
     "facts": Evaluator("facts", "3", facts.evaluate_facts, facts.facts_problems,
                        ("has:<fact> per required fact", "no_wrong_claim")),
-    "json_fields": Evaluator("json_fields", "3", json_fields.evaluate_json,
+    "json_fields": Evaluator("json_fields", "4", json_fields.evaluate_json,
                              json_fields.json_problems,
                              ("json_object", "field:<name> per field")),
     "constraints": Evaluator("constraints", "3", constraints.evaluate_constraints,
@@ -52,7 +52,7 @@ EVALUATORS: dict[str, Evaluator] = {
                              ("uses:<word>", "on_topic", "bullet_count", "sentence_count",
                               "numbered", "right_subject", "max_words", "min_words", "max_chars",
                               "avoids:<word>")),
-    "code": Evaluator("code", "4", code.evaluate_code, code.code_problems,
+    "code": Evaluator("code", "5", code.evaluate_code, code.code_problems,
                       ("code_present", "code_runs", "test:<name> per hidden test")),
 }
 

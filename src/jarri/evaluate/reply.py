@@ -11,6 +11,11 @@ Every evaluator starts here. The steps are lenient on form and never touch conte
    the uncut text, since there the loop is part of the text whose length is asked for;
 4. unicode is NFKC-normalised and the unicode minus becomes "-".
 
+Code is graded as written (``prepare(answer, code=True)``): step 4 is left out (a full-width
+digit or a unicode minus is what Python would read, and refuse), and step 2 looks only at
+lines outside fenced blocks and triple-quoted strings ("Example:" in a docstring is code,
+not a new turn).
+
 Each step that changed something is a broken format rule, reported with the grade.
 """
 
@@ -52,13 +57,29 @@ def normalise_unicode(text: str) -> str:
     return unicodedata.normalize("NFKC", text.translate(_MINUS)).translate(_MINUS)
 
 
-def _cut_new_turn(text: str) -> tuple[str, bool]:
+# A line that opens or closes a fenced block (``` or ~~~, at any indentation).
+_FENCE_LINE = re.compile(r"^[ \t]*(?:```|~~~)")
+
+
+def _cut_new_turn(text: str, code: bool = False) -> tuple[str, bool]:
+    """``text`` up to a new turn the model invented. With ``code``, lines inside a fenced
+    block or a triple-quoted string are code, never a turn."""
     lines = text.splitlines(keepends=True)
     seen_content = False
+    fenced = False
+    quoted: str | None = None  # the triple quote a string opened on an earlier line
     for i, line in enumerate(lines):
-        if seen_content and _NEW_TURN.match(line):
+        if code and _FENCE_LINE.match(line):
+            fenced, seen_content = not fenced, True
+            continue
+        inside = code and (fenced or quoted is not None)
+        if seen_content and not inside and _NEW_TURN.match(line):
             return "".join(lines[:i]).rstrip(), True
         seen_content = seen_content or bool(line.strip())
+        if code and not fenced:
+            for delim in ('"""', "'''"):
+                if quoted in (None, delim) and line.count(delim) % 2 == 1:
+                    quoted = None if quoted else delim
     return text, False
 
 
@@ -107,12 +128,15 @@ def has_loop(text: str) -> bool:
     return _loop_start(text) is not None
 
 
-def prepare(answer: str) -> Reply:
-    """The graded text of a reply and the format rules broken on the way to it."""
+def prepare(answer: str, *, code: bool = False) -> Reply:
+    """The graded text of a reply and the format rules broken on the way to it; ``code``:
+    the reply is graded as a program (see the module's docstring)."""
     violations: list[str] = []
     # Inline thinking is not a format fault: servers differ in whether they split it out.
-    text = normalise_unicode(split_thinking(answer)[0])
-    text, cut = _cut_new_turn(text)
+    text = split_thinking(answer)[0]
+    if not code:
+        text = normalise_unicode(text)
+    text, cut = _cut_new_turn(text, code)
     if cut:
         violations.append("continued_past_answer")
     uncut = text
