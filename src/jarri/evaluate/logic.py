@@ -121,11 +121,44 @@ def _one_verdict(segment: str, choices: list[str]) -> tuple[str | None, str]:
         return folded[UNDETERMINED], "cannot be determined"
     if len(kinds) == 1:
         return found[0][1], "one verdict"
+    main = _outside_asides(seg, choices, folded.get(UNDETERMINED))
+    if main is not None:
+        return main, "the verdict outside its asides"
     first_sentence = next((s for s in sentences(seg) if verdicts(s, choices)), seg)
     kinds = {c for _, c in verdicts(first_sentence, choices)}
     if len(kinds) == 1 and not HEDGE.search(fold(seg)):
         return next(iter(kinds)), "the first sentence's verdict"
     return None, f"several verdicts {sorted(kinds)}"
+
+
+# An aside in brackets, and a clause that only supposes ("if it had rained, the answer
+# would be yes"): what they name is the reasoning, not the verdict.
+_ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_CLAUSE = re.compile(r"\s[—–-]\s|[—–,;:]")
+_SUPPOSES = re.compile(r"\b(?:would|could|might|if|had|were|otherwise|suppose|assuming)\b",
+                       re.I)
+
+
+_MAYBE = re.compile(r"\b(?:could|might|may|can)\s+(?:also\s+|well\s+)?be\b", re.I)
+
+
+def _outside_asides(seg: str, choices: list[str], undetermined: str | None) -> str | None:
+    """The one verdict the segment names outside its bracketed asides and its supposing
+    clauses ("no (yes would contradict the premises)", "no — if it had rained, it would be
+    yes"), or None. An aside may offer both answers only to explain "cannot be determined";
+    one that hedges ("no (or maybe yes)") leaves the segment with several verdicts."""
+    asides = " ".join(_ASIDE.findall(seg))
+    kept = [c for c in _CLAUSE.split(_ASIDE.sub(" ", seg))
+            if verdicts(c, choices) and not _SUPPOSES.search(c)]
+    kinds = {c for k in kept for _, c in verdicts(k, choices)}
+    if len(kinds) != 1:
+        return None
+    verdict = next(iter(kinds))
+    dropped = asides + " " + " ".join(c for c in _CLAUSE.split(_ASIDE.sub(" ", seg))
+                                      if c not in kept)
+    if verdict != undetermined and (HEDGE.search(fold(dropped)) or _MAYBE.search(dropped)):
+        return None
+    return verdict
 
 
 _NUMBERED = re.compile(r"(?:^|(?<=\s))(?:\(?(\d{1,2})\s*[).:]|(first|second|third)(?:ly)?\s*"

@@ -40,7 +40,7 @@ EVALUATORS: dict[str, Evaluator] = {
                          ("number_present", "value_correct", "unit_correct (when a unit is set)")),
     "mcq": Evaluator("mcq", "3", mcq.evaluate_mcq, mcq.mcq_problems,
                      ("choice_present", "choice_correct")),
-    "logic": Evaluator("logic", "3", logic.evaluate_logic, logic.logic_problems,
+    "logic": Evaluator("logic", "4", logic.evaluate_logic, logic.logic_problems,
                        ("verdict_present", "single_verdict", "verdict_correct")),
     "facts": Evaluator("facts", "3", facts.evaluate_facts, facts.facts_problems,
                        ("has:<fact> per required fact", "no_wrong_claim")),
