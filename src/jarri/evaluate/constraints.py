@@ -6,7 +6,7 @@ faults. A banned word is matched by Snowball stem, so "Apples" breaks a ban on "
 required word by its inflections ("helmets", "night's" use "helmet", "night"; "insulate"
 does not use "insulation"). The prompt copied back earns nothing. A required word counts
 only inside a real phrase (a sentence of at least three words or a bullet of at least two,
-with other words than the required ones), so stuffed keywords earn nothing. Sentences are
+with a word besides the required ones), so stuffed keywords earn nothing. Sentences are
 split by pysbd (abbreviations do not end one).
 With ``numbered``, the bullets must be numbered ("1.", "2)", "Step 3:"), not dashes. With
 ``wrong_subject_words``, a text that names one of them is about something else (coffee
@@ -122,7 +122,9 @@ def _real_phrase(unit: str, required: set[str], bullet: bool) -> bool:
     others = {stem(w) for w in ws} - required
     if _word_list(unit):
         return False
-    return (len(ws) >= 2 and len(others) >= 1) if bullet else (len(ws) >= 3 and len(others) >= 2)
+    # A sentence of three words or more with one word besides the required ones is a real
+    # phrase ("Each token costs energy."); the required words alone are a keyword list.
+    return len(ws) >= (2 if bullet else 3) and len(others) >= 1
 
 
 def _uses(unit: str, word: str) -> bool:

@@ -152,11 +152,26 @@ def _segmenter() -> Any:
     return _LOCAL.segmenter
 
 
+# An abbreviation pysbd does not know, when a number or a lower-case word follows it.
+_ABBREVIATION_END = re.compile(r"\b(?:approx|ca|circa|incl|excl|esp|cf|resp|viz|vs|est|"
+                               r"avg|max|min|nr|no)\.$", re.I)
+
+
 def sentences(text: str) -> list[str]:
-    """Sentences of running text (abbreviations such as "Dr." or "p.m." do not end one);
-    a line break also ends one. Pieces without a word are dropped."""
+    """Sentences of running text (abbreviations such as "Dr.", "p.m." or "approx." do not end
+    one; nor does a stop before a lower-case word); a line break also ends one. Pieces
+    without a word are dropped."""
     out: list[str] = []
     for line in text.splitlines():
-        if line.strip():
-            out.extend(s.strip() for s in _segmenter().segment(line) if words(s))
+        if not line.strip():
+            continue
+        pieces: list[str] = []
+        for s in _segmenter().segment(line):
+            s = s.strip()
+            if pieces and s and (s[0].islower() or (s[0].isdigit()
+                                                    and _ABBREVIATION_END.search(pieces[-1]))):
+                pieces[-1] = f"{pieces[-1]} {s}"
+            elif s:
+                pieces.append(s)
+        out.extend(p for p in pieces if words(p))
     return out

@@ -47,7 +47,7 @@ EVALUATORS: dict[str, Evaluator] = {
     "json_fields": Evaluator("json_fields", "4", json_fields.evaluate_json,
                              json_fields.json_problems,
                              ("json_object", "field:<name> per field")),
-    "constraints": Evaluator("constraints", "3", constraints.evaluate_constraints,
+    "constraints": Evaluator("constraints", "4", constraints.evaluate_constraints,
                              constraints.constraints_problems,
                              ("uses:<word>", "on_topic", "bullet_count", "sentence_count",
                               "numbered", "right_subject", "max_words", "min_words", "max_chars",
