@@ -29,6 +29,9 @@ _DATES = [
     re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTHS},?\s+(\d{{3,4}})\b", re.I),
     re.compile(rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+(\d{{3,4}})\b", re.I),
     re.compile(r"\b(\d{4})-\d{2}-\d{2}\b"),
+    # 8/5/1945, 05/08/1945, 8.5.1945 (day and month in either order), 1945/05/08
+    re.compile(r"(?<![\d.,/])(?:0?[1-9]|[12]\d|3[01])([/.])(?:0?[1-9]|[12]\d|3[01])\1(\d{4})\b"),
+    re.compile(r"\b(\d{4})/(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])\b"),
 ]
 _NUMBER = re.compile(
     r"(?<![^\W_]|[.\d])(?P<sign>[-+])?(?P<int>\d{1,3}(?:(?:,|'| )\d{3})+(?!\d)|\d+)"
@@ -83,7 +86,7 @@ def words_to_digits(text: str) -> str:
 
 def dates_to_years(text: str) -> str:
     for pattern in _DATES:
-        text = pattern.sub(lambda m: m.group(1), text)
+        text = pattern.sub(lambda m: m.group(m.lastindex or 1), text)
     return text
 
 
