@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, jarri_cmd, run_jarri
+from jarri.evaluate.registry import EVALUATORS
 from jarri.ledger.reader import read_ledger
 
 LEDGER = "benchmarks/smoke_v1/llm_benchmark_runs.jsonl"
@@ -156,7 +157,7 @@ def test_evaluator_crash_is_recorded_and_sweep_continues(tmp_path: Path,
     res = records(tmp_path)
     crashed = [r for r in res.records if r.status == "evaluator_error"]
     assert len(crashed) == 3 and all("RuntimeError: evaluator bug" in r.error for r in crashed)
-    assert all(r.score_percent is None and r.evaluator == "exact@3" for r in crashed)
+    assert all(r.score_percent is None and r.evaluator == EVALUATORS["exact"].ref for r in crashed)
     assert {r.status for r in res.records if r.task_family == "math"} == {"ok"}
 
 
@@ -247,7 +248,7 @@ def test_real_family_sweep_labels_real_failures(tmp_path: Path) -> None:
     r = run_jarri("run", "-m", "gemma3:270m", "-e", "math_measurement_v1", "-w", str(tmp_path))
     assert r.returncode == 0, r.stderr
     recs = read_ledger(tmp_path / "benchmarks/math_measurement_v1/llm_benchmark_runs.jsonl").records
-    assert len(recs) == 10 and all(x.evaluator == "numeric@4" for x in recs)
+    assert len(recs) == 10 and all(x.evaluator == EVALUATORS["numeric"].ref for x in recs)
     failed = [x for x in recs if not x.fully_correct]
     assert failed and all(x.failure_stage and x.failure_type for x in failed)
     labels = {x.failure_type for x in failed} | {s for x in failed for s in x.failure_subtypes}
