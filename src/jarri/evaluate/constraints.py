@@ -48,12 +48,18 @@ _MARKER = re.compile(r"^\s*(?:[-*•‣–]|(?:step\s+)?\d{1,2}[.):]|\(\d{1,2}\)
 _INFLECTED = re.compile(r"(?:[^s]s|ed|ing|ly|'s)$")
 _FENCE = re.compile(r"^\s*```[\w+-]*\s*\n(.*?)\n?```\s*$", re.S)
 _TITLE = re.compile(r"^\s*(?:#+\s+.*|\*\*[^*]+\*\*:?|__[^_]+__:?)\s*$")
-_CLOSING = re.compile(r"^\s*(?:i hope|hope (?:this|that|it)|let me know|feel free|happy to help|"
-                      r"enjoy|"
+_CLOSING = re.compile(r"^\s*(?:i hope|hope (?:this|that|it|you)|let me know|feel free|"
+                      r"happy to help|enjoy|thanks? (?:you )?for|have a (?:nice|great|good) day|"
                       r"note:|\(note|these tips|this (?:text|answer|response|list)|"
                       r"(?:word|sentence) count)", re.I)
 KNOWN = {"min_words", "max_words", "sentences", "bullets", "required_words", "banned_words",
          "max_chars", "topic_words", "each_unit_topic", "numbered", "wrong_subject_words"}
+# A lead-in on the text's first line, before the text itself: "Sure! …", "Here are two
+# sentences: …", "Here you go: …".
+_LEAD_IN = re.compile(r"^\s*(?:(?:sure|certainly|of course|okay|ok|absolutely|gladly|"
+                      r"great question)\s*[!.,:]+|here(?:['’]s| is| are| you go)\b[^:\n]{0,60}:|"
+                      r"as requested[,:])"
+                      r"\s*(?=\S)", re.I)
 _NUMBERED = re.compile(r"^\s*(?:step\s+)?(?:\d{1,2}[.):]|\(\d{1,2}\))\s", re.I)
 
 
@@ -91,6 +97,9 @@ def _body(text: str, want_bullets: bool) -> tuple[list[str], list[str], list[str
     else:
         if len(lines) > 1 and lines[0].rstrip().endswith(":"):
             lines.pop(0)
+            fmt.append("preamble")
+        elif lines and (lead := _LEAD_IN.match(lines[0])) and lead.end() < len(lines[0]):
+            lines[0] = lines[0][lead.end():]
             fmt.append("preamble")
         if len(lines) > 1 and _CLOSING.match(lines[-1]):
             lines.pop()
